@@ -1,0 +1,107 @@
+"""Readers and writers by format name: the one place that maps names to code.
+
+A reader takes (text, source) and returns (records, problems); a writer takes records and
+returns text. Pasted text is a reader too (the parser), so every command reads every format.
+"""
+from __future__ import annotations
+
+import json
+import re
+from typing import Callable, Iterable
+
+from ..errors import Problem
+from ..model import Record
+from . import bibtex, csljson, ris
+
+Reader = Callable[[str, str], "tuple[list[Record], list[Problem]]"]
+
+
+def _read_text(text: str, source: str) -> tuple[list[Record], list[Problem]]:
+    from ..parsing import parse_text  # the parser is heavier; load it only for pasted text
+
+    return parse_text(text, source)
+
+
+def _read_lines(text: str, source: str) -> tuple[list[Record], list[Problem]]:
+    from ..parsing import parse_text
+
+    return parse_text(text, source, one_per_line=True)
+
+
+READERS: dict[str, Reader] = {
+    "bibtex": bibtex.read,
+    "ris": ris.read,
+    "csl-json": csljson.read_array,
+    "jsonl": csljson.read_lines,
+    "text": _read_text,
+    "lines": _read_lines,
+}
+
+
+def write_keys(records: Iterable[Record]) -> str:
+    return "".join(r.id + "\n" for r in records)
+
+
+WRITERS: dict[str, Callable[..., str]] = {
+    "bibtex": bibtex.write,
+    "ris": ris.write,
+    "csl-json": csljson.write_array,
+    "jsonl": csljson.write_lines,
+    "keys": write_keys,
+}
+
+# file extension -> format, for input detection and for `-o FILE` without --format
+EXTENSIONS = {
+    ".bib": "bibtex",
+    ".bibtex": "bibtex",
+    ".ris": "ris",
+    ".json": "csl-json",
+    ".csl": "csl-json",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".txt": "text",
+    ".text": "text",
+}
+
+
+def detect(name: str, text: str) -> str:
+    """Tell input formats apart by content first, then by extension; default pasted text."""
+    head = text.lstrip("\ufeff \t\r\n")[:4096]
+    if head.startswith("["):
+        return "csl-json"
+    if head.startswith("{"):
+        first_line = head.split("\n", 1)[0].strip()
+        try:
+            json.loads(first_line)
+            return "jsonl"
+        except ValueError:
+            return "csl-json"
+    if re.search(r"^TY  -", head, re.MULTILINE):
+        return "ris"
+    if re.search(r"^\s*@\s*[A-Za-z]+\s*[{(]", head, re.MULTILINE):
+        return "bibtex"
+    for ext, fmt in EXTENSIONS.items():
+        if name.lower().endswith(ext) and fmt in ("bibtex", "ris"):
+            return fmt
+    return "text"
+
+
+def read(text: str, source: str, fmt: str | None = None) -> tuple[list[Record], list[Problem]]:
+    """Read `text` in `fmt` (detected when None)."""
+    return READERS[fmt or detect(source, text)](text, source)
+
+
+def write(records: Iterable[Record], fmt: str, **options: object) -> str:
+    writer = WRITERS[fmt]
+    if fmt == "bibtex":
+        return writer(records, **options)
+    if fmt in ("csl-json", "jsonl"):
+        return writer(records, with_custom=bool(options.get("with_custom", True)))
+    return writer(records)
+
+
+def format_for_path(path: str) -> str | None:
+    for ext, fmt in EXTENSIONS.items():
+        if path.lower().endswith(ext) and fmt in WRITERS:
+            return fmt
+    return None

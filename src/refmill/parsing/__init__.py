@@ -1,0 +1,94 @@
+"""Pasted text -> records (+ problems).
+
+The steps, in order: Unicode clean-up; the page's own article (read before chrome is
+dropped); splitting into one block per reference by layout; fields per block; keys, and
+the link from each reference to the article that cited it.
+"""
+from __future__ import annotations
+
+from ..errors import Problem
+from ..model import Record, assign_keys, clean_title
+from .clean import normalize_unicode
+from .fields import apply_source, parse_author_list, parse_reference
+from .page import own_article
+from .split import Block, line_blocks, sciencedirect_blocks
+
+__all__ = ["parse_text", "parse_block"]
+
+
+def _sciencedirect_record(block: Block) -> Record | None:
+    authors = [l[2:] for l in block.lines if l.startswith("• ")]
+    body = [l for l in block.lines if not l.startswith("• ")]
+    rec = Record()
+    rec.author, truncated = parse_author_list(", ".join(authors))
+    if truncated:
+        rec.custom["truncated"] = True
+    if not body:
+        return None
+    # the source line is the first line after the title that reads as one
+    for k in range(len(body) - 1, 0, -1):
+        if apply_source(rec, body[k]):
+            rec.set("title", clean_title(" ".join(body[:k])))
+            rec.custom["confidence"] = 0.95
+            return rec
+    rec.set("title", clean_title(body[0]))
+    rec.custom["confidence"] = 0.4
+    return rec
+
+
+def parse_block(block: Block) -> Record | None:
+    """Fields of one block by its layout; None when no rule reads it."""
+    if block.layout == "sciencedirect":
+        rec = _sciencedirect_record(block)
+    else:
+        rec = parse_reference(block.text)
+        if rec:
+            rec.custom["confidence"] = 0.9
+    if rec:
+        rec.custom["raw"] = "\n".join(block.lines)
+    return rec
+
+
+def _stamp(rec: Record, source: str, line: int) -> None:
+    rec.custom["source"] = source
+    rec.custom["line"] = line
+
+
+def parse_text(text: str, source: str, one_per_line: bool = False) -> tuple[list[Record], list[Problem]]:
+    """Parse pasted text; `source` names it in records and problems (a path or "-")."""
+    lines = normalize_unicode(text).split("\n")
+    problems: list[Problem] = []
+    records: list[Record] = []
+    if one_per_line:
+        for block in line_blocks(lines, keep_chrome=True):
+            rec = parse_block(block)
+            if rec is None:
+                rec = Record(type="article", custom={"raw": block.text, "confidence": 0.0})
+                problems.append(Problem(source, block.line, "not read as a reference; kept as raw text"))
+            _stamp(rec, source, block.line)
+            records.append(rec)
+        assign_keys(records)
+        return records, problems
+
+    own = own_article(lines)
+    if own:
+        own.record.custom["raw"] = lines[own.line - 1].strip()
+        _stamp(own.record, source, own.line)
+        records.append(own.record)
+    blocks = sciencedirect_blocks(lines)
+    if not blocks:
+        skip = {own.line} if own else set()
+        blocks = [b for b in line_blocks(lines) if b.line not in skip]
+    for block in blocks:
+        rec = parse_block(block)
+        if rec is None:
+            if block.layout != "line":
+                problems.append(Problem(source, block.line, "reference not read; skipped"))
+            continue
+        _stamp(rec, source, block.line)
+        records.append(rec)
+    assign_keys(records)
+    if own:
+        for rec in records[1:]:
+            rec.custom["cited-by"] = own.record.id
+    return records, problems

@@ -1,0 +1,125 @@
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from conftest import DATA
+from refmill.parsing import parse_text
+from refmill.parsing.fields import parse_reference, split_volume_pages
+from refmill.parsing.names import family_initials, parse_name
+
+SEEDS = ["korkmaz-2023-transfus-apher-sci.txt", "rampotas-roddie-2025-blood.txt"]
+
+
+def flat(rec):
+    """A record in the field form of ../shared/seeds/expected.jsonl."""
+    csl = rec.to_csl()
+    out = {k: csl[k] for k in ("type", "author", "title", "container-title", "volume", "issue", "page", "DOI") if k in csl}
+    if rec.year:
+        out["year"] = str(rec.year)
+    if rec.truncated:
+        out["others"] = True
+    return out
+
+
+def seed_records():
+    records = []
+    for name in SEEDS:
+        recs, problems = parse_text((DATA / name).read_text(encoding="utf-8"), f"data/{name}")
+        assert problems == []
+        records += recs
+    return records
+
+
+def test_seed_pages_give_exactly_the_expected_records(shared):
+    expected = [json.loads(l) for l in (shared / "seeds" / "expected.jsonl").read_text().splitlines() if l.strip()]
+    records = seed_records()
+    refs = [r for r in records if "cited-by" in r.custom]
+    own = [r for r in records if "cited-by" not in r.custom]
+    assert len(records) == len(expected) == 35
+    for want, got in zip(expected, refs + own):
+        assert flat(got) == want["fields"], want["id"]
+
+
+def test_references_name_the_article_that_cited_them():
+    records = seed_records()
+    korkmaz = records[0]
+    assert korkmaz.id == "korkmaz2023clinical"
+    assert korkmaz.get("container-title") == "Transfusion and Apheresis Science"  # from "Subscribe to …"
+    assert {r.custom["cited-by"] for r in records[1:34]} == {"korkmaz2023clinical"}
+    assert records[1].custom["source"] == "data/korkmaz-2023-transfus-apher-sci.txt"
+    assert records[1].custom["line"] == 31
+
+
+def test_page_chrome_never_becomes_a_record():
+    titles = [r.title for r in seed_records()]
+    assert not any("related article" in t.lower() or "subscribe" in t.lower() for t in titles)
+    assert not any(t.startswith(("Incorporation of immunotherapy", "Genetic subtypes")) for t in titles)
+
+
+def test_same_printed_name_twice_stays_two_authors():
+    rec = [r for r in seed_records() if r.title.startswith("CAR-T cell therapy in T-cell")][0]
+    assert [a.display() for a in rec.author] == ["Kozani, P. S.", "Kozani, P. S.", "Rahbarizadeh, F."]
+
+
+@pytest.mark.parametrize(
+    "rest, expected",
+    [
+        ("7e577", {"volume": "7", "page": "e577"}),
+        ("34101305", {"volume": "34", "page": "101305"}),
+        ("11569117", {"volume": "11", "page": "569117"}),
+        ("145 (14): 1485–1497", {"volume": "145", "issue": "14", "page": "1485-1497"}),
+        ("12: 527", {"volume": "12", "page": "527"}),
+        ("136: S23-S24", {"volume": "136", "page": "S23-S24"}),
+    ],
+)
+def test_lost_separators_are_repaired(rest, expected):
+    assert split_volume_pages(rest) == expected
+
+
+@pytest.mark.parametrize(
+    "printed, family, given",
+    [
+        ("Kantarjian H.M.", "Kantarjian", "H. M."),
+        ("De Angelo D.J.", "De Angelo", "D. J."),
+        ("Abdul-Hay M.", "Abdul-Hay", "M."),
+        ("Smith JA", "Smith", "J. A."),
+        ("Rowe J.M", "Rowe", "J. M."),
+    ],
+)
+def test_family_initials(printed, family, given):
+    name = family_initials(printed)
+    assert (name.family, name.given) == (family, given)
+
+
+def test_given_family_and_comma_forms():
+    assert parse_name("Claire Roddie").family == "Roddie"
+    assert parse_name("Roddie, Claire").given == "Claire"
+
+
+def test_vancouver_line():
+    rec = parse_reference(
+        "Maude SL, Frey N, Shaw PA, et al. Chimeric antigen receptor T cells for sustained remissions "
+        "in leukemia. N Engl J Med. 2014;371(16):1507-17. doi:10.1056/NEJMoa1407222. PMID: 25317870"
+    )
+    assert [a.family for a in rec.author] == ["Maude", "Frey", "Shaw"] and rec.truncated
+    assert rec.title == "Chimeric antigen receptor T cells for sustained remissions in leukemia"
+    assert rec.get("container-title") == "N Engl J Med"
+    assert (rec.year, rec.get("volume"), rec.get("issue"), rec.get("page")) == (2014, "371", "16", "1507-1517")
+    assert rec.doi == "10.1056/NEJMoa1407222" and rec.get("PMID") == "25317870"
+
+
+def test_one_per_line_gives_one_record_per_line_in_order():
+    text = (
+        "Terwilliger T, Abdul-Hay M. Acute lymphoblastic leukemia: a comprehensive review. Blood Cancer J. 2017;7(6):e577.\n"
+        "\n"
+        "this line is not a reference\n"
+        "Malard F, Mohty M. Acute lymphoblastic leukaemia. Lancet. 2020;395(10230):1146-62.\n"
+    )
+    records, problems = parse_text(text, "refs.txt", one_per_line=True)
+    assert [r.custom["line"] for r in records] == [1, 3, 4]
+    assert records[1].type == "article" and records[1].custom["raw"] == "this line is not a reference"
+    assert records[1].fields == {} and records[1].author == []
+    assert [str(p) for p in problems] == ["refs.txt:3: not read as a reference; kept as raw text"]
+    assert records[2].get("page") == "1146-1162"
