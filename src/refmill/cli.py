@@ -263,5 +263,20 @@ def export(library_path: str, fmt: str | None, output: str | None, ascii_only: b
     emit(records, fmt, output, ascii_only)
 
 
+# --- enrichment: enrich, add (issue 5) -------------------------------------------------------
+
+
+# --- formatted bibliographies: format (issue 6) ----------------------------------------------
+
+
+# --- dedupe (issue 7) ------------------------------------------------------------------------
+
+
+# --- search (issue 8) ------------------------------------------------------------------------
+
+
+# --- everyday: show, remove, edit, tag, rekey, stats, config (issue 9) -----------------------
+
+
 def main() -> None:  # pragma: no cover - console entry point
     cli()
