@@ -12,6 +12,7 @@ from .clean import normalize_unicode
 from .fields import apply_source, parse_author_list, parse_reference
 from .page import own_article
 from .split import Block, line_blocks, sciencedirect_blocks
+from .tagged import read_reference
 
 __all__ = ["parse_text", "parse_block"]
 
@@ -36,14 +37,13 @@ def _sciencedirect_record(block: Block) -> Record | None:
     return rec
 
 
-def parse_block(block: Block) -> Record | None:
-    """Fields of one block by its layout; None when no rule reads it."""
+def parse_block(block: Block, strict: bool = False) -> Record | None:
+    """Fields of one block by its layout; None when it does not read as a reference
+    (`strict`: the block may be any line of a page)."""
     if block.layout == "sciencedirect":
         rec = _sciencedirect_record(block)
     else:
-        rec = parse_reference(block.text)
-        if rec:
-            rec.custom["confidence"] = 0.9
+        rec = read_reference(block.text, strict)
     if rec:
         rec.custom["raw"] = "\n".join(block.lines)
     return rec
@@ -80,7 +80,7 @@ def parse_text(text: str, source: str, one_per_line: bool = False) -> tuple[list
         skip = {own.line} if own else set()
         blocks = [b for b in line_blocks(lines) if b.line not in skip]
     for block in blocks:
-        rec = parse_block(block)
+        rec = parse_block(block, strict=block.layout == "line")
         if rec is None:
             if block.layout != "line":
                 problems.append(Problem(source, block.line, "reference not read; skipped"))

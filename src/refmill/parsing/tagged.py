@@ -1,0 +1,527 @@
+"""Tagged tokens -> a `Record`: field values cleaned of the punctuation a style wraps them in,
+author and editor lists split into names, the item type inferred, confidences attached.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from ..model import Date, Name, Record, clean_title, normalize_doi, normalize_pages
+from .tagger import Token
+
+LOW_CONFIDENCE = 0.8  # a field whose weakest token is below this is listed in custom["low-confidence"]
+
+# tagger label -> CSL variable (dates, names and identifiers are handled apart)
+_TEXT = {
+    "title": "title",
+    "container": "container-title",
+    "collection": "collection-title",
+    "publisher": "publisher",
+    "location": "publisher-place",
+    "edition": "edition",
+}
+_EDGE = " \t.,;:/"
+
+
+@dataclass
+class Segment:
+    label: str
+    text: str
+    confidence: float
+
+
+def segments(text: str, tokens: list[Token], labels: list[str], probs: dict[int, float]) -> list[Segment]:
+    """Runs of tokens with one label, as the original text between the first and last; the
+    confidence of a run is the lower marginal of its two ends (1.0 where none is given)."""
+    out: list[Segment] = []
+    i, n = 0, len(tokens)
+    while i < n:
+        j = i
+        while j + 1 < n and labels[j + 1] == labels[i]:
+            j += 1
+        conf = min(probs.get(i, 1.0), probs.get(j, 1.0))
+        out.append(Segment(labels[i], text[tokens[i].start: tokens[j].end], conf))
+        i = j + 1
+    return out
+
+
+# --- cleaning values --------------------------------------------------------------------------
+
+_QUOTE_PAIRS = {'"': '"', "“": "”", "„": "“", "«": "»", "‘": "’", "'": "'", "‚": "‘"}
+
+
+def _strip_brackets(text: str) -> str:
+    """Drop edge punctuation and brackets or quotes that do not balance inside the value."""
+    prev = None
+    while prev != text:
+        prev = text
+        text = text.strip(_EDGE)
+        if len(text) >= 2 and _QUOTE_PAIRS.get(text[0]) == text[-1]:
+            text = text[1:-1]
+        for opener, closer in ("()", "[]"):
+            if text.startswith(opener) and text.count(closer) < text.count(opener):
+                text = text[1:]
+            if text.endswith(closer) and text.count(opener) < text.count(closer):
+                text = text[:-1]
+        if text[:1] in _QUOTE_PAIRS and sum(text.count(c) for c in "\"“”„«»") % 2:
+            text = text[1:]
+        if text[-1:] in "\"”»’" and sum(text.count(c) for c in "\"“”„«»") % 2:
+            text = text[:-1]
+    return text
+
+
+def clean_text(text: str) -> str:
+    """Text from `segments` has single spaces already; only the edges need work."""
+    return _strip_brackets(text).strip()
+
+
+_TITLE_EDGE_RX = re.compile(r"^[\s\"“„«‘']+|[\s,;:\"”»’']+$")
+
+
+def clean_title_text(text: str) -> str:
+    """Quotes and the style's final period go; "?" and "!" stay."""
+    text = _TITLE_EDGE_RX.sub("", text.strip())
+    text = clean_title(text).strip(" ,;:")
+    return clean_text(text) if not text.endswith(("?", "!")) else text.strip(" \"“”«»,;:")
+
+
+_IN_RX = re.compile(r"^(?:in|en|dans|im)\s*:?\s+(?=\S)", re.IGNORECASE)
+
+
+def clean_container(text: str) -> str:
+    return clean_text(_IN_RX.sub("", clean_text(text)))
+
+
+_VOL_PREFIX_RX = re.compile(r"^(?:vol(?:ume)?s?\.?|v\.|bd\.?|t\.|tome)\s*", re.IGNORECASE)
+_ISS_PREFIX_RX = re.compile(r"^(?:no\.?|nos\.?|nr\.?|num(?:ber)?\.?|iss(?:ue)?\.?|n°|#)\s*", re.IGNORECASE)
+_VOL_ISSUE_RX = re.compile(r"^(?P<vol>[^()]+?)\s*\((?P<iss>[^()]+)\)$")
+
+
+_VOL_THEN_ISSUE_RX = re.compile(
+    r"^(?P<vol>[\dIVXLCivxlc]+[A-Z]?)\s*(?:[:.(,;/]\s*|\s+)(?:(?:no|nr|issue|iss|n°)\.?\s*)?(?P<iss>\d[\dA-Za-z/–-]*)\)?(?:\s.*)?$"
+)
+
+
+_CJK_VOLUME_RX = re.compile(r"(?<=\d)\s*[권집卷巻号호]$|^제\s*")
+_VOL_NO_RX = re.compile(r"^(?P<vol>.+?)\s*,?\s*(?:no\.?|nos\.?|nr\.?|issue|n°)\s*(?P<iss>\S.*)$", re.IGNORECASE)
+
+
+def split_volume(text: str) -> tuple[str, str]:
+    """"106(3)" -> ("106", "3"), "Vol. 9" -> ("9", ""), "No. 134" -> ("", "134"), "10권" -> "10"."""
+    text = _CJK_VOLUME_RX.sub("", clean_text(text))
+    m = _VOL_THEN_ISSUE_RX.match(_VOL_PREFIX_RX.sub("", text))
+    if m:
+        return m.group("vol"), m.group("iss")
+    m = _VOL_ISSUE_RX.match(text)
+    if m:
+        return clean_text(_VOL_PREFIX_RX.sub("", m.group("vol"))), clean_text(_ISS_PREFIX_RX.sub("", m.group("iss")))
+    m = _VOL_NO_RX.match(text)
+    if m and _VOL_PREFIX_RX.match(text):
+        return clean_text(_VOL_PREFIX_RX.sub("", m.group("vol"))), clean_text(m.group("iss"))
+    if _ISS_PREFIX_RX.match(text) and not _VOL_PREFIX_RX.match(text):
+        return "", clean_text(_ISS_PREFIX_RX.sub("", text))
+    return clean_text(_VOL_PREFIX_RX.sub("", text)), ""
+
+
+_PAGES_PREFIX_RX = re.compile(r"^(?:pp?\.?|pages?|s\.|pgs?\.?)\s*", re.IGNORECASE)
+_PAGE_COUNT_RX = re.compile(r"^(\d+)\s*(?:pp?\.?|pages|s\.|seiten)$", re.IGNORECASE)
+
+
+_DASH_SPACE_RX = re.compile(r"\s*([-–—])\s*")
+
+
+def clean_pages(text: str) -> tuple[str, str]:
+    """(page, number-of-pages): "pp. 1477-81" -> ("1477-1481", ""), "320 pp." -> ("", "320")."""
+    text = clean_text(text)
+    m = _PAGE_COUNT_RX.match(text)
+    if m:
+        return "", m.group(1)
+    text = clean_text(_PAGES_PREFIX_RX.sub("", text))
+    return normalize_pages(_DASH_SPACE_RX.sub(r"\1", text)), ""
+
+
+_YEAR_RX = re.compile(r"(?<!\d)(1[5-9]\d\d|20\d\d)([a-z])?(?![\d])")
+_IN_PRESS_RX = re.compile(r"\b(?:in press|forthcoming|accepted|submitted|to appear|im druck|sous presse)\b", re.IGNORECASE)
+
+
+def parse_date(text: str) -> tuple[Date | None, str]:
+    """"(2020a)." -> (Date(2020), "a"); "September 2014" -> month too; "in press" -> literal."""
+    m = _YEAR_RX.search(text)
+    if not m:
+        press = _IN_PRESS_RX.search(text)
+        return (Date(literal=press.group(0).lower()), "") if press else (None, "")
+    month = None
+    for word in re.findall(r"[^\W\d_]{3,}", text.lower()):
+        month = MONTHS.get(word[:3]) if word[:3] in MONTHS and (len(word) == 3 or word in _MONTH_NAMES) else None
+        if month:
+            break
+    return Date(int(m.group(1)), month), m.group(2) or ""
+
+
+MONTHS = {m: i for i, m in enumerate("jan feb mar apr may jun jul aug sep oct nov dec".split(), 1)}
+_MONTH_NAMES = frozenset(
+    "january february march april may june july august september october november december sept"
+    .split()
+)
+
+# --- names ------------------------------------------------------------------------------------
+
+_PARTICLES = frozenset("van von der den de del della di da dos das du la le ter ten zu vom van't".split())
+_ORG_WORDS = frozenset(
+    """group organization organisation association committee consortium institute society
+    collaboration council agency department university board foundation centre center team
+    network office ministry commission bureau service services federation alliance working
+    project program programme union corporation inc ltd company college academy panel
+    investigators""".split()
+)
+_EDITOR_NOISE_RX = re.compile(
+    r"\(?\b(?:eds?|editors?|editado por|hrsg|hg|dir|coord|comps?|trans)\b\.?\)?(?:\s*by\b)?|\(\s*\)",
+    re.IGNORECASE,
+)
+_EDITOR_LEAD_RX = re.compile(r"^(?:in|edited by|ed\. by|eds?\.?)\s*:?\s+", re.IGNORECASE)
+_LIST_RX = re.compile(r"[,;&]|\band\b")
+_AND_RX = re.compile(r"\s*(?:[;&/]|\b(?i:and|und)\b|(?<!\S)(?:et|y|e)(?!\S)(?!\s*al\b))\s*")
+_ET_AL_RX = re.compile(r",?\s*(?:\bet\.?\s*al\b\.?|\band others\b|\betc\b\.?|…|\.\.\.)", re.IGNORECASE)
+
+
+@lru_cache(maxsize=65536)
+def _initial_word(word: str) -> bool:
+    """"J.", "JA", "H.M.", "J.-P.", "Yu.", "И." (any script); not "Li", "Smith", "DEAN"."""
+    core = word.replace(".", "").replace("-", "")
+    if not core.isalpha() or len(core) > 4:
+        return False
+    if "." in word:
+        pieces = [p for p in re.split(r"[.-]+", word) if p]
+        return all(p[0].isupper() and (len(p) == 1 or len(p) == 2 and p[1].islower()) for p in pieces)
+    return core.isupper() and len(core) <= 3
+
+
+def _format_initials(text: str) -> str:
+    """"JA" -> "J. A.", "H.M." -> "H. M.", "J.-P." kept, "D.J" -> "D. J."."""
+    text = text.replace(" ", "")
+    if "." not in text and "-" not in text:
+        return " ".join(c + "." for c in text)
+    text = re.sub(r"\.(?=[^\W\d_])", ". ", text)
+    return text + "." if text[-1].isalpha() else text
+
+
+def _is_initials(part: str) -> bool:
+    words = part.split()
+    return bool(words) and all(_initial_word(w) for w in words)
+
+
+def _given(text: str) -> str:
+    text = text.strip(" ,")
+    return _format_initials(text) if _is_initials(text) and len(text) <= 12 else text
+
+
+_LETTERS_RX = re.compile(r"[^\W\d_]+")
+
+
+def _is_org(part: str) -> bool:
+    return not _ORG_WORDS.isdisjoint(_LETTERS_RX.findall(part.lower()))
+
+
+def _name(family: str, given: str = "") -> Name:
+    family = family.strip(" ,")
+    if family.endswith(".") and not _initial_word(family.split()[-1]):
+        family = family.rstrip(".")
+    words = family.split()
+    suffix = ""
+    if len(words) > 1 and _SUFFIX_RX.fullmatch(words[-1]):
+        suffix = words.pop()
+    k = 0
+    while k < len(words) - 1 and words[k] in _PARTICLES:
+        k += 1
+    return Name(family=" ".join(words[k:]), given=given.strip(), non_dropping_particle=" ".join(words[:k]),
+                suffix=suffix)
+
+
+_GLUED_INITIAL_RX = re.compile(r"\b([A-Z])\s*\.\s*(?=[A-Z-])")
+
+
+_PAREN_GIVEN_RX = re.compile(r"(.+?)\s*\(([^()]*)\)?")
+
+
+def whole_name(part: str) -> Name | None:
+    """One name written in one piece: "Smith JA", "J. P. Collman", "Lipo Wang", "WHO"."""
+    part = part.strip(" ,;:")
+    if part.endswith(".."):
+        part = part.rstrip(".")
+    if part.endswith(".") and part[-2:-1].isalpha() and not _initial_word(part.split()[-1]):
+        part = part[:-1]  # the sentence period after a family name
+    if not part or not _LETTERS_RX.search(part):
+        return None
+    if _is_org(part):
+        return Name(literal=part)
+    m = _PAREN_GIVEN_RX.fullmatch(part) if "(" in part else None  # French "Niaux (R.)"
+    if m and len(m.group(2).split()) <= 2:
+        return _name(m.group(1), _given(m.group(2)))
+    part = _GLUED_INITIAL_RX.sub(r"\1. ", part).replace(". -", ".-")
+    words = part.split()
+    suffix = ""
+    if len(words) > 2 and _SUFFIX_RX.fullmatch(words[-1]):
+        suffix = words.pop()
+    name = _whole_name(words)
+    name.suffix = name.suffix or suffix
+    return name
+
+
+def _whole_name(words: list[str]) -> Name:
+    if len(words) == 1:
+        return _name(words[0])
+    # "Family I J" / "Family IJ" / "Family I.J.": trailing initials
+    k = len(words)
+    while k > 1 and _initial_word(words[k - 1]) and words[k - 1] not in _PARTICLES:
+        k -= 1
+    if k < len(words) and "." not in words[0]:
+        return _name(" ".join(words[:k]), _format_initials("".join(words[k:])))
+    # "I. J. [Given] Family": leading initials
+    k = 0
+    while k < len(words) - 1 and (_initial_word(words[k]) and ("." in words[k] or len(words[k]) == 1)):
+        k += 1
+    j = len(words) - 1
+    while j > k and words[j - 1].lower() in _PARTICLES:
+        j -= 1
+    given = " ".join(words[:j])
+    if k:
+        given = " ".join([_format_initials("".join(words[:k]))] + words[k:j])
+    return _name(" ".join(words[j:]), given)
+
+
+def _given_like(part: str) -> bool:
+    """A given name after "Family,": initials, or a few capitalised words."""
+    words = part.split()
+    return _is_initials(part) or (0 < len(words) <= 3 and all(w[0].isupper() for w in words))
+
+
+_LEAD_INITIALS_RX = re.compile(r"^((?:[A-Z]{1,3}\.))\s+([^\W\d_][^\W\d_'’-]+.*)$")
+_SUFFIX_RX = re.compile(r"(?:jr|sr|ii|iii|iv)\.?", re.IGNORECASE)
+
+
+def split_names(text: str, editors: bool = False) -> tuple[list[Name], bool]:
+    """A printed author or editor list -> names, and whether it ended in "et al."."""
+    text = text.strip()
+    truncated = bool(_ET_AL_RX.search(text))
+    text = text.split("…")[0].split("...")[0]  # APA: six names, "…", the last: keep the first run
+    text = _GLUED_INITIAL_RX.sub(r"\1. ", _ET_AL_RX.sub("", text)).replace(". -", ".-")
+    if editors:
+        text = _EDITOR_LEAD_RX.sub("", text)
+        text = _EDITOR_NOISE_RX.sub("", text)
+    text = text.strip(" ,;:()[]")
+    if not text:
+        return [], truncated
+    if _is_org(text) and not _LIST_RX.search(text):
+        return [Name(literal=text.rstrip("."))], truncated
+    names: list[Name] = []
+    for chunk in _AND_RX.split(text):
+        parts = [p.strip() for p in chunk.split(",") if p.strip(" .")]
+        inverted = len(parts) >= 2 and (
+            _is_initials(parts[1])
+            or (len(parts[0].split()) == 1 and not _is_initials(parts[0]) and _given_like(parts[1]))
+            or parts[0].split()[0] in _PARTICLES
+            or (parts[0].isupper() and len(parts[0].split()) <= 3 and _given_like(parts[1]))
+        )
+        i = 0
+        while i < len(parts):
+            part = parts[i]
+            nxt = parts[i + 1] if i + 1 < len(parts) else None
+            if _SUFFIX_RX.fullmatch(part) and names:
+                names[-1].suffix = part
+                i += 1
+                continue
+            words = part.split()
+            looks_whole = _initial_word(words[0]) or len(words) > 1 and _initial_word(words[-1])
+            glued = _LEAD_INITIALS_RX.match(nxt) if inverted and nxt and i + 2 < len(parts) else None
+            if glued and len(part.split()) == 1 and not _is_initials(part):  # "Ferguson, JN. Aldag, JM." : JN. ends one name
+                names.append(_name(part, _given(glued.group(1))))
+                parts[i + 1] = glued.group(2)
+                i += 1
+                continue
+            family_like = (
+                len(part.split()) == 1 or part.isupper() or part.split()[0] in _PARTICLES
+                or (len(part.split()) == 2 and _is_initials(nxt or "x"))
+            )
+            if inverted and nxt is not None and family_like and not looks_whole and not _is_org(part) and _given_like(nxt):
+                names.append(_name(part, _given(nxt)))
+                i += 2
+                continue
+            if _is_initials(part) and names and not names[-1].given and not names[-1].literal:
+                names[-1].given = _given(part)
+            else:
+                name = whole_name(part)
+                if name:
+                    names.append(name)
+            i += 1
+    return names, truncated
+
+
+def clean_doi(text: str) -> str:
+    """normalize_doi, and a "[" that opens an arXiv note after the DOI cut."""
+    doi = normalize_doi(text)
+    if "[" in doi and "]" not in doi:
+        doi = doi[: doi.index("[")]
+    return doi
+
+
+# --- the record --------------------------------------------------------------------------------
+
+_ARXIV_RX = re.compile(r"(?:arXiv\s*:?\s*)?(\d{4}\.\d{4,5}(?:v\d+)?|[a-z-]+(?:\.[A-Z]{2})?/\d{7}(?:v\d+)?)", re.IGNORECASE)
+
+
+def to_record(segs: list[Segment]) -> tuple[Record, dict[str, float]]:
+    """The first segment of each field gives its value; also each field's confidence."""
+    rec = Record()
+    conf: dict[str, float] = {}
+    for seg in segs:
+        label = seg.label
+        key = {"date": "issued", "container": "container-title", "collection": "collection-title",
+               "location": "publisher-place", "pages": "page", "doi": "DOI", "url": "URL",
+               "isbn": "ISBN"}.get(label, label)
+        if key in conf or label in ("note", "number"):
+            continue
+        if label in ("author", "editor"):
+            names, truncated = split_names(seg.text, editors=label == "editor")
+            if not names:
+                continue
+            setattr(rec, label, names)
+            if truncated and label == "author":
+                rec.custom["truncated"] = True
+        elif label == "title":
+            value = clean_title_text(seg.text)
+            if not value:
+                continue
+            rec.set("title", value)
+        elif label in _TEXT:
+            value = clean_container(seg.text) if label == "container" else clean_text(seg.text)
+            if not value:
+                continue
+            rec.set(_TEXT[label], value)
+        elif label == "date":
+            date, suffix = parse_date(seg.text)
+            if not date:
+                continue
+            rec.issued = date
+            if suffix:
+                rec.set("year-suffix", suffix)
+        elif label in ("volume", "issue"):
+            vol, iss = split_volume(seg.text) if label == "volume" else ("", clean_text(_ISS_PREFIX_RX.sub("", clean_text(seg.text))))
+            if vol and "volume" not in rec.fields:
+                rec.set("volume", vol)
+                conf["volume"] = seg.confidence
+            if iss and "issue" not in rec.fields:
+                rec.set("issue", iss)
+                conf["issue"] = seg.confidence
+            continue
+        elif label == "pages":
+            page, count = clean_pages(seg.text)
+            if count:
+                rec.set("number-of-pages", count)
+                conf["number-of-pages"] = seg.confidence
+                continue
+            if not page:
+                continue
+            rec.set("page", page)
+        elif label == "doi":
+            doi = clean_doi(seg.text)
+            if not doi:
+                continue
+            rec.set("DOI", doi)
+        elif label == "url":
+            url = seg.text.strip().rstrip(".,;)]")
+            if "doi.org/10." in url and "DOI" not in rec.fields:
+                rec.set("DOI", normalize_doi(url))
+                conf["DOI"] = seg.confidence
+            rec.set("URL", url)
+        elif label == "isbn":
+            isbn = re.sub(r"^ISBN(?:-1[03])?:?\s*", "", clean_text(seg.text), flags=re.IGNORECASE)
+            if not isbn:
+                continue
+            rec.set("ISBN", isbn)
+        elif label == "arxiv":
+            m = _ARXIV_RX.search(seg.text)
+            if not m:
+                continue
+            rec.custom["arxiv"] = m.group(1)
+        conf[key] = seg.confidence
+    rec.type = infer_type(rec)
+    return rec, conf
+
+
+def attach_confidence(rec: Record, conf: dict[str, float]) -> None:
+    """custom: "confidence" (the weakest field), "field-confidence", "low-confidence"."""
+    field_conf = {k: round(v, 3) for k, v in conf.items()}
+    rec.custom["confidence"] = min(field_conf.values(), default=0.0)
+    rec.custom["field-confidence"] = field_conf
+    low = [k for k, v in field_conf.items() if v < LOW_CONFIDENCE]
+    if low:
+        rec.custom["low-confidence"] = low
+
+
+_THESIS_RX = re.compile(r"\b(?:thesis|dissertation|th[eè]se|diss\.|phd|ph\.d\.|master'?s)\b", re.IGNORECASE)
+_REPORT_RX = re.compile(r"\b(?:report|technical|working paper|preprint|memorandum|tr-?\d)\b", re.IGNORECASE)
+_CONF_RX = re.compile(r"\b(?:proc\.?|proceedings|conference|conf\.|symposium|workshop|congress|meeting)\b", re.IGNORECASE)
+
+
+def infer_type(rec: Record, text: str = "") -> str:
+    """CSL type from which fields are there and what the container is called."""
+    container = rec.get("container-title")
+    blob = " ".join((container, rec.get("publisher"), rec.get("genre"), text))
+    if _THESIS_RX.search(blob):
+        return "thesis"
+    if container and _CONF_RX.search(container):
+        return "paper-conference"
+    if container and (rec.editor or rec.get("publisher") and not rec.get("volume")):
+        return "chapter"
+    if container:
+        return "article-journal"
+    if _REPORT_RX.search(blob):
+        return "report"
+    if rec.get("publisher") or rec.get("ISBN") or rec.get("edition"):
+        return "book"
+    if rec.get("URL") and not rec.author:
+        return "webpage"
+    return "article-journal" if rec.get("volume") or rec.get("page") else "book" if rec.get("publisher-place") else "article"
+
+
+# --- one reference string ------------------------------------------------------------------------
+
+def tag_reference(text: str) -> Record:
+    """Parse one reference with the learned tagger; identifiers by rule where rules are surer."""
+    from .fields import take_identifiers
+    from .tagger import tag, tokenize
+
+    text = re.sub(r"\s+", " ", text).strip()
+    tokens = tokenize(text)
+    labels, probs = tag(tokens)
+    rec, conf = to_record(segments(text, tokens, labels, probs))
+    ids = Record()
+    take_identifiers(text, ids)
+    for key in ("DOI", "PMID", "PMCID"):
+        if ids.get(key):
+            rec.set(key, clean_doi(ids.get(key)) if key == "DOI" else ids.get(key))
+            conf.pop(key, None)  # a rule's match, not a guess
+    if ids.get("URL") and not rec.get("URL") and "doi.org/" not in ids.get("URL"):
+        rec.set("URL", ids.get("URL"))
+    attach_confidence(rec, conf)
+    return rec
+
+
+def read_reference(text: str, strict: bool = False) -> Record | None:
+    """One reference string -> Record, or None when it does not read as a reference.
+
+    Two kinds of evidence make a reference (names, title, container, date, volume or page,
+    an identifier). `strict`, for lines of a pasted page that may be anything, asks for a
+    date and two of names, title, container or publisher.
+    """
+    rec = tag_reference(text)
+    if strict:
+        parts = (bool(rec.author or rec.editor), bool(rec.title), bool(rec.get("container-title") or rec.get("publisher")))
+        return rec if rec.issued is not None and sum(parts) >= 2 else None
+    evidence = (
+        bool(rec.author or rec.editor), bool(rec.title), bool(rec.get("container-title")),
+        rec.issued is not None, bool(rec.get("volume") or rec.get("page")),
+        bool(rec.doi or rec.get("URL") or rec.get("ISBN") or rec.custom.get("arxiv")),
+    )
+    return rec if sum(evidence) >= 2 else None

@@ -1,0 +1,218 @@
+"""The learned field tagger: one reference string -> tokens labelled by field (a linear CRF).
+
+The model (`tagger.crfsuite`, shipped in the package) is trained by `refmill.parsing.train`
+on the AnyStyle and GROBID corpora; it is opened on first use, once per process, so
+importing refmill costs nothing. Feature extraction is the hot path of `refmill parse`:
+a token's own features depend only on its text and are cached; the rest are a few string
+joins per token.
+
+The feature set is pinned: changing anything here changes what the shipped model means, so
+retrain (`python -m refmill.parsing.train`) and commit the new model with it.
+"""
+from __future__ import annotations
+
+import re
+import threading
+from functools import lru_cache
+from pathlib import Path
+from typing import NamedTuple
+
+MODEL_PATH = Path(__file__).with_name("tagger.crfsuite")
+
+# Tokens are whitespace-separated words with their punctuation attached ("(2011).", "Smith,"),
+# as AnyStyle reads references: the punctuation around a word is its strongest feature. A
+# word is cut after a comma, semicolon or colon glued to the next word ("103,035002",
+# "2014;371(16):1507-17"), between an abbreviation and a number ("Med.39"), and before a
+# parenthesis ("44(5)"); URLs and DOIs stay whole.
+_WORD_RX = re.compile(r"\S+")
+_CUT_RX = re.compile(r"(?<=[,;:])(?=[^\s,;:/])|(?<=[^\W\d_]\.)(?=\d)|(?<=[^\W_.])(?=\()")
+_WHOLE_RX = re.compile(r"(?:https?://|www\.|doi:|10\.\d)", re.IGNORECASE)
+_EDGE_RX = re.compile(r"^([^\w]*)(.*?)([^\w]*)$", re.UNICODE | re.DOTALL)
+_YEAR_RX = re.compile(r"(?:1[5-9]\d\d|20\d\d)[a-z]?")
+_RANGE_RX = re.compile(r"[A-Za-z]?\d+\s*[-–—]+\s*[A-Za-z]?\d+")
+_MONTHS = frozenset(
+    "jan feb mar apr may jun jul aug sep sept oct nov dec january february march april june july"
+    " august september october november december".split()
+)
+_OPEN_QUOTES = frozenset("“„«‘")
+_CLOSE_QUOTES = frozenset("”»’")
+
+
+class Token(NamedTuple):
+    text: str
+    start: int
+    end: int
+
+
+def tokenize(text: str) -> list[Token]:
+    out = []
+    for m in _WORD_RX.finditer(text):
+        word, start = m.group(), m.start()
+        if len(word) > 3 and not _WHOLE_RX.match(word) and _CUT_RX.search(word):
+            cut = 0
+            for c in _CUT_RX.finditer(word):
+                if c.start() > cut:
+                    out.append(Token(word[cut:c.start()], start + cut, start + c.start()))
+                    cut = c.start()
+            out.append(Token(word[cut:], start + cut, m.end()))
+        else:
+            out.append(Token(word, start, m.end()))
+    return out
+
+
+def _shape(word: str) -> str:
+    """Character classes with runs collapsed: "Smith" -> "Aa", "J." -> "A.", "2000" -> "0"."""
+    out = []
+    for c in word:
+        k = "A" if c.isupper() else "a" if c.islower() else "0" if c.isdigit() else "x" if c.isalpha() else c
+        if not out or out[-1] != k:
+            out.append(k)
+    return "".join(out)[:6]
+
+
+class _Word(NamedTuple):
+    """What the tagger needs of one token, computed once per distinct token text."""
+
+    feats: tuple[str, ...]  # its own features
+    as_prev1: str  # its features seen from the next token, ...
+    as_prev2: str
+    as_next1: str  # ... and from the previous ones
+    as_next2: str
+    as_prev_trail: str
+    opens_quote: bool
+    closes_quote: bool
+    straight_quote: bool
+    brackets: tuple[int, int]  # opened, closed
+    ends_sentence: bool
+    year: bool
+
+
+@lru_cache(maxsize=200_000)
+def _word(word: str) -> _Word:
+    lead, core, trail = _EDGE_RX.match(word).groups()
+    trail = trail[-3:]
+    if _WHOLE_RX.match(word):
+        low = "<link>"
+        feats = ["w=<link>", "s=link", "t=" + trail]
+    else:
+        low = core.lower() or word
+        if core[:1].isdigit():
+            low = "#%d" % min(len(core), 5) if core.isdigit() else _shape(core)
+        feats = ["w=" + low, "s=" + _shape(core), "l=" + lead[-2:], "t=" + trail]
+        if len(low) > 3 and low.isalpha():
+            feats.append("x=" + low[-3:])
+            feats.append("p=" + low[:3])
+        if not core:
+            feats.append("punct")
+        elif core[0].isdigit():
+            feats.append("d=%d" % min(len(core), 5))
+            if _YEAR_RX.fullmatch(core):
+                feats.append("year")
+            elif _RANGE_RX.fullmatch(core):
+                feats.append("range")
+        elif core[0].isalpha():
+            if low in _MONTHS:
+                feats.append("month")
+            if len(core) <= 3 and core.isupper() and (len(core) == 1 or trail.startswith(".")):
+                feats.append("initial")
+            if core.isupper() and len(core) > 1:
+                feats.append("caps")
+            if not core.isascii():
+                feats.append("nonascii")
+                if ord(core[0]) > 0x2E7F:
+                    feats.append("cjk")
+    # sentence ends: "word." (not an initial or abbreviation), "?", "!", a closing quote
+    ends = bool(trail) and (trail[-1] in "?!”" or trail[-1] == "." and len(low) > 3 and "initial" not in feats)
+    return _Word(
+        tuple(feats), "w-1=" + low, "w-2=" + low, "w+1=" + low, "w+2=" + low, "t-1=" + trail,
+        word[0] in _OPEN_QUOTES, word[-1] in _CLOSE_QUOTES or trail[-2:-1] in _CLOSE_QUOTES,
+        word[0] == '"' or word[-1] == '"',
+        (word.count("(") + word.count("["), word.count(")") + word.count("]")), ends, "year" in feats,
+    )
+
+
+_POS = tuple("pos=%d" % k for k in range(10))
+_SENT = tuple("sent=%d" % k for k in range(7))
+
+
+def features(tokens: list[Token]) -> list[list[str]]:
+    """One list of "name=value" attributes per token (the pinned feature set)."""
+    words = [_word(t.text) for t in tokens]
+    n = len(words)
+    out = []
+    quoted = False
+    depth = sentences = 0
+    year_seen = False
+    for i, w in enumerate(words):
+        f = [
+            *w.feats,
+            words[i - 1].as_prev1 if i > 0 else "w-1=^",
+            words[i + 1].as_next1 if i + 1 < n else "w+1=$",
+            words[i - 2].as_prev2 if i > 1 else "w-2=^",
+            words[i + 2].as_next2 if i + 2 < n else "w+2=$",
+            words[i - 1].as_prev_trail if i > 0 else "t-1=^",
+            _POS[10 * i // n],
+            _SENT[sentences],
+        ]
+        if year_seen:
+            f.append("ay")
+        if w.opens_quote or w.straight_quote and not quoted and tokens[i].text[0] == '"':
+            quoted = True
+        if quoted:
+            f.append("inq")
+            if w.closes_quote or w.straight_quote and tokens[i].text[-1] == '"':
+                quoted = False
+        opened, closed = w.brackets
+        depth += opened
+        if depth:
+            f.append("inb")
+            depth = max(0, depth - closed)
+        if w.ends_sentence and sentences < 6:
+            sentences += 1
+        year_seen = year_seen or w.year
+        out.append(f)
+    return out
+
+
+class _Model:
+    """The CRF tagger, opened on first use (one per process, shared by threads)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._tagger = None
+        self._lock = threading.Lock()
+
+    def tagger(self):
+        if self._tagger is None:
+            with self._lock:
+                if self._tagger is None:
+                    import pycrfsuite
+
+                    tagger = pycrfsuite.Tagger()
+                    tagger.open(str(self.path))
+                    self._tagger = tagger
+        return self._tagger
+
+
+_MODEL = _Model(MODEL_PATH)
+
+
+def is_loaded() -> bool:
+    return _MODEL._tagger is not None
+
+
+def tag(tokens: list[Token]) -> tuple[list[str], dict[int, float]]:
+    """Labels for `tokens`, and the marginal probability of the chosen label at the first and
+    last token of each run of one label (where a tagger's doubt lies: the field boundaries)."""
+    if not tokens:
+        return [], {}
+    tagger = _MODEL.tagger()
+    with _MODEL._lock:
+        labels = tagger.tag(features(tokens))
+        last = len(labels) - 1
+        probs = {
+            i: tagger.marginal(y, i)
+            for i, y in enumerate(labels)
+            if i == 0 or i == last or labels[i - 1] != y or labels[i + 1] != y
+        }
+    return labels, probs

@@ -1,0 +1,253 @@
+"""The learned tagger: hard reference styles, name lists, confidence, lazy loading, training."""
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import sys
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from refmill.parsing import parse_text
+from refmill.parsing.tagged import (
+    LOW_CONFIDENCE,
+    clean_pages,
+    clean_title_text,
+    parse_date,
+    read_reference,
+    split_names,
+    split_volume,
+    tag_reference,
+)
+from refmill.parsing.tagger import tokenize
+
+
+def families(names):
+    return [n.literal or " ".join(p for p in (n.non_dropping_particle, n.family) if p) for n in names]
+
+
+# --- name lists (rules on the author segment) ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "printed, expected, truncated",
+    [
+        ("van der Berg, J., de la Cruz, M. A., & Van Dyke, R.", ["van der Berg", "de la Cruz", "Van Dyke"], False),
+        ("Ludwig van Beethoven and Jean de La Fontaine", ["van Beethoven", "de La Fontaine"], False),
+        ("Smith JA, Jones B, Brown CD, et al.", ["Smith", "Jones", "Brown"], True),
+        ("Smith, J. A., Jones, B.", ["Smith", "Jones"], False),
+        ("J. A. Smith, B. Jones and C. D. Brown", ["Smith", "Jones", "Brown"], False),
+        ("John Smith, Mary Jones, Peter Brown", ["Smith", "Jones", "Brown"], False),
+        ("Smith, John, and Mary Jones", ["Smith", "Jones"], False),
+        ("Morris, James P., Nancy K. Squires, and Milton Lodge", ["Morris", "Squires", "Lodge"], False),
+        ("World Health Organization", ["World Health Organization"], False),
+        ("Иванов И. И., Петров П.", ["Иванов", "Петров"], False),
+        ("李小龙, 王大明", ["李小龙", "王大明"], False),
+        ("Kantarjian H.M., De Angelo D.J.", ["Kantarjian", "De Angelo"], False),
+        ("Gaberdiel M R and Kausch H G", ["Gaberdiel", "Kausch"], False),
+        ("Ferguson, JN. Aldag, JM. Insel, TR.", ["Ferguson", "Aldag", "Insel"], False),
+        ("Berger, W., Coutinho, E. S., … Mendlowicz, M. V.", ["Berger", "Coutinho"], True),
+        ("J. P. COLLMAN, J. P. BRAUMAN et T. J. COLLINS", ["COLLMAN", "BRAUMAN", "COLLINS"], False),
+        ("Niaux (R.), Gauthier (E.)", ["Niaux", "Gauthier"], False),
+    ],
+    ids=lambda v: v if isinstance(v, str) else None,
+)
+def test_name_lists(printed, expected, truncated):
+    names, cut = split_names(printed)
+    assert families(names) == expected
+    assert cut is truncated
+
+
+def test_given_names_and_suffixes():
+    names, _ = split_names("Lee, Mary Ann, Smith, J. A., and R. Cooper Jr.")
+    assert [(n.family, n.given, n.suffix) for n in names] == [
+        ("Lee", "Mary Ann", ""), ("Smith", "J. A.", ""), ("Cooper", "R.", "Jr.")]
+    names, _ = split_names("Modis L Jr, Smith JA")
+    assert [(n.family, n.given, n.suffix) for n in names] == [("Modis", "L.", "Jr"), ("Smith", "J. A.", "")]
+
+
+def test_editor_lists_lose_their_markers():
+    names, _ = split_names("In J. Smith & K. Jones (Eds.),", editors=True)
+    assert families(names) == ["Smith", "Jones"]
+
+
+# --- field values ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "printed, volume, issue",
+    [("106(3)", "106", "3"), ("Vol. 9,", "9", ""), ("28, no. 2", "28", "2"), ("No. 134", "", "134"),
+     ("120(Suppl 2)", "120", "Suppl 2"), ("10권", "10", ""), ("38:6", "38", "6")],
+)
+def test_volume_and_issue(printed, volume, issue):
+    assert split_volume(printed) == (volume, issue)
+
+
+@pytest.mark.parametrize(
+    "printed, page, count",
+    [("pp. 1477-81.", "1477-1481", ""), ("S23–S24", "S23-S24", ""), ("e577", "e577", ""), ("320 pp.", "", "320")],
+)
+def test_pages(printed, page, count):
+    assert clean_pages(printed) == (page, count)
+
+
+@pytest.mark.parametrize(
+    "printed, year, month, suffix, literal",
+    [("(2020a).", 2020, None, "a", ""), ("(2014, March 3).", 2014, 3, "", ""), ("Sept. 2014", 2014, 9, "", ""),
+     ("in press.", None, None, "", "in press")],
+)
+def test_dates(printed, year, month, suffix, literal):
+    date, got_suffix = parse_date(printed)
+    assert (date.year, date.month, got_suffix, date.literal) == (year, month, suffix, literal)
+
+
+def test_titles_keep_question_marks_and_inner_quotes():
+    assert clean_title_text("“Is it a “nested” quote?”,") == "Is it a “nested” quote?"
+    assert clean_title_text("Why not!.") == "Why not!"
+    assert clean_title_text("A plain title.") == "A plain title"
+
+
+def test_tokens_keep_punctuation_and_cut_glued_numbers():
+    words = [t.text for t in tokenize("Lancet. 2014;371(16):1507-17. doi:10.1056/X(1)2 Med.39")]
+    assert words == ["Lancet.", "2014;", "371", "(16):", "1507-17.", "doi:10.1056/X(1)2", "Med.", "39"]
+
+
+# --- whole references through the learned model -----------------------------------------------
+
+HARD_CASES = [
+    # (reference, expected fields: family names, title, container, year, volume, issue, page)
+    ("Maude SL, Frey N, Shaw PA, et al. Chimeric antigen receptor T cells for sustained remissions in "
+     "leukemia. N Engl J Med. 2014;371(16):1507-17.",
+     {"author": ["Maude", "Frey", "Shaw"], "title": "Chimeric antigen receptor T cells for sustained remissions in leukemia",
+      "container-title": "N Engl J Med", "year": 2014, "volume": "371", "issue": "16", "page": "1507-1517",
+      "truncated": True}),
+    ("Hikosaka, O. (2010). The habenula: from stress evasion to value-based decision-making. Nat. Rev. "
+     "Neurosci. 11, 503–513.",
+     {"author": ["Hikosaka"], "title": "The habenula: from stress evasion to value-based decision-making",
+      "year": 2010, "volume": "11", "page": "503-513"}),
+    ("van der Berg, J. and de la Cruz, M. (2020a). Particles in surnames. Journal of Names, 12(3), 45-67.",
+     {"author": ["van der Berg", "de la Cruz"], "year": 2020, "volume": "12", "issue": "3", "page": "45-67",
+      "year-suffix": "a"}),
+    ('Smith, John. "What Is a Title? Quotes Within Quotes." American Literature 20, no. 3 (November 1948): 305-312.',
+     {"author": ["Smith"], "title": "What Is a Title? Quotes Within Quotes", "container-title": "American Literature",
+      "year": 1948, "volume": "20", "issue": "3", "page": "305-312"}),
+    ("S. E. Han, G. Chen, Nano Lett. 10, 1012 (2010).",
+     {"author": ["Han", "Chen"], "container-title": "Nano Lett", "year": 2010, "volume": "10", "page": "1012"}),
+    ("A. Elmagarmid, editor. Transaction Models for Advanced Database Applications. Morgan-Kaufmann, 1992.",
+     {"editor": ["Elmagarmid"], "title": "Transaction Models for Advanced Database Applications",
+      "publisher": "Morgan-Kaufmann", "year": 1992, "type": "book"}),
+    ("Clark, K. L., Negation as Failure, in: H. Gallaire and J. Minker (eds.), Logic and Data Bases, "
+     "Plenum Press, New York, 1978.",
+     {"author": ["Clark"], "editor": ["Gallaire", "Minker"], "title": "Negation as Failure",
+      "container-title": "Logic and Data Bases", "publisher": "Plenum Press", "year": 1978, "type": "chapter"}),
+    ("World Health Organization. Global tuberculosis report 2019. Geneva: World Health Organization; 2019.",
+     {"author": ["World Health Organization"], "year": 2019}),
+    ("Terwilliger T, Abdul-Hay M. Acute lymphoblastic leukemia: a comprehensive review and 2017 update. "
+     "Blood Cancer J. 2017;7(6):e577. doi:10.1038/bcj.2017.53",
+     {"author": ["Terwilliger", "Abdul-Hay"], "year": 2017, "volume": "7", "issue": "6", "page": "e577",
+      "DOI": "10.1038/bcj.2017.53"}),
+    ("Kim J, Lee S. Supplement pages. Blood. 2012;120(Suppl 2):S23-S24.",
+     {"author": ["Kim", "Lee"], "container-title": "Blood", "year": 2012, "volume": "120", "issue": "Suppl 2",
+      "page": "S23-S24"}),
+    ("Brown A, Green B. A study of things. Lancet. In press.",
+     {"author": ["Brown", "Green"], "title": "A study of things"}),
+    ("이정명, 심신통합적 움직임 교육으로서의 무브먼트 리츄얼에 관한 고찰, 무용역사기록학 제32집, 2014.",
+     {"author": ["이정명"], "year": 2014}),
+]
+
+
+@pytest.mark.parametrize("text, want", HARD_CASES, ids=lambda v: v[:40] if isinstance(v, str) else None)
+def test_hard_cases(text, want):
+    rec = tag_reference(text)
+    got = {
+        "author": families(rec.author), "editor": families(rec.editor), "year": rec.year,
+        "truncated": rec.truncated, "type": rec.type, **rec.fields,
+    }
+    assert {k: got.get(k) for k in want} == want
+
+
+def test_line_break_hyphens_in_pdf_text_are_tokens_not_breaks():
+    rec = tag_reference("Lee K, Park J. Immuno- therapy of solid tumours. Cancer Res. 2019;79(4):100-9.")
+    assert families(rec.author) == ["Lee", "Park"] and rec.year == 2019 and rec.get("page") == "100-109"
+
+
+def test_a_line_that_is_not_a_reference_reads_as_none():
+    assert read_reference("this line is not a reference") is None
+    assert read_reference("Smith J. A title. Nature. 2001;410:1-2.") is not None
+
+
+# --- confidence --------------------------------------------------------------------------------
+
+
+def test_confidence_per_field_and_flags():
+    rec = tag_reference("Hikosaka, O. (2010). The habenula. Nat. Rev. Neurosci. 11, 503–513.")
+    conf = rec.custom["field-confidence"]
+    assert {"author", "title", "issued", "volume", "page"} <= set(conf)
+    assert all(0.0 <= v <= 1.0 for v in conf.values())
+    assert rec.custom["confidence"] == min(conf.values())
+    assert rec.custom.get("low-confidence", []) == [k for k, v in conf.items() if v < LOW_CONFIDENCE]
+
+
+def test_jsonl_output_carries_confidence(invoke, tmp_path):
+    path = tmp_path / "refs.txt"
+    path.write_text(
+        "Hikosaka, O. (2010). The habenula. Nat. Rev. Neurosci. 11, 503–513.\n"
+        "zzz qqq 12 (xx) 1999 vvv; ppp, kkk. www 7\n",
+        encoding="utf-8",
+    )
+    result = invoke(["parse", "--one-per-line", "--format", "jsonl", path], catch_exceptions=False)
+    assert result.exit_code == 0, result.stderr
+    first, second = (json.loads(l) for l in result.stdout.splitlines())
+    assert first["custom"]["confidence"] > LOW_CONFIDENCE
+    assert "low-confidence" not in first["custom"]
+    # a line of noise gets low confidence, and says which fields are doubtful
+    assert second["custom"]["confidence"] < LOW_CONFIDENCE
+    assert second["custom"]["low-confidence"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=80), min_size=1, max_size=5))
+def test_any_text_gives_one_record_per_line(lines):
+    lines = [l.replace("\n", " ").replace("\r", " ") for l in lines]
+    text = "\n".join(lines)
+    records, problems = parse_text(text, "-", one_per_line=True)
+    from refmill.parsing.clean import normalize_unicode
+
+    assert len(records) == sum(1 for l in normalize_unicode(text).split("\n") if l.strip())
+
+
+# --- loading and training ----------------------------------------------------------------------
+
+
+def test_importing_refmill_does_not_load_the_model():
+    code = (
+        "import sys, refmill, refmill.cli, refmill.parsing\n"
+        "from refmill.parsing import tagger\n"
+        "assert not tagger.is_loaded() and 'pycrfsuite' not in sys.modules\n"
+        "refmill.parsing.parse_text('Smith J. A title. Nature. 2001;410:1-2.', '-', one_per_line=True)\n"
+        "assert tagger.is_loaded()\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_training_is_deterministic(shared, tmp_path):
+    from refmill.parsing.train import main
+
+    digests = []
+    for name in ("a.crfsuite", "b.crfsuite"):
+        out = tmp_path / name
+        assert main(["--data", str(shared / "data"), "-o", str(out), "--limit", "150"]) == 0
+        digests.append(hashlib.sha256(out.read_bytes()).hexdigest())
+    assert digests[0] == digests[1]
+
+
+def test_held_out_references_are_never_trained_on(shared):
+    from refmill.parsing.train import held_out
+
+    assert held_out("x" * 0) is False  # sha1("") = da39…
+    with (shared / "data" / "parse_train.jsonl").open(encoding="utf-8") as fh:
+        texts = [json.loads(line)["text"] for line, _ in zip(fh, range(2000))]
+    share = sum(map(held_out, texts)) / len(texts)
+    assert 0.03 < share < 0.1  # about 1 in 16
