@@ -29,6 +29,7 @@ sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(SHARED / "tools"))
 
 from csl_adapt import flat  # noqa: E402
+from refmill.parsing.tagged import split_names  # noqa: E402
 from refmill.parsing.train import held_out  # noqa: E402
 
 # refextract's output -> the scorer's fields (run inside the other environment)
@@ -46,8 +47,6 @@ for line in sys.stdin:
         for key, value in ref.items():
             out.setdefault(key, value)
     fields = {}
-    if out.get("author"):
-        fields["author"] = [{"family": a.split(",")[0].strip()} for a in " and ".join(out["author"]).replace(" & ", " and ").split(" and ") if a.strip()]
     for src, dst in (("title", "title"), ("journal_title", "container-title"), ("journal_volume", "volume"),
                      ("journal_page", "page"), ("doi", "DOI"), ("publisher", "publisher")):
         if out.get(src):
@@ -55,8 +54,18 @@ for line in sys.stdin:
     year = out.get("journal_year") or out.get("year")
     if year:
         fields["year"] = year[0]
-    print(json.dumps({"fields": fields}))
+    print(json.dumps({"authors": out.get("author") or [], "fields": fields}))
 """
+
+
+def refextract_fields(out: dict) -> dict:
+    """refextract gives author lists as printed; refmill's own name splitter reads them
+    (generous to refextract: its strings are scored as well as refmill reads names)."""
+    fields = dict(out["fields"])
+    names = [n for printed in out["authors"] for n in split_names(printed)[0]]
+    if names:
+        fields["author"] = [n.to_csl() for n in names]
+    return fields
 
 
 def held_out_rows(limit: int | None) -> list[dict]:
@@ -115,7 +124,7 @@ def main() -> None:
         if args.refextract:
             lines, elapsed = run([args.refextract, "-c", REFEXTRACT], text)
             print(f"refextract: {len(rows) / elapsed:,.1f} references/s (whole process)\n")
-            score("refextract", gold_path, rows, [json.loads(l)["fields"] for l in lines], args)
+            score("refextract", gold_path, rows, [refextract_fields(json.loads(l)) for l in lines], args)
     finally:
         os.unlink(gold_path)
 

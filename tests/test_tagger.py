@@ -152,7 +152,7 @@ HARD_CASES = [
      {"author": ["Kim", "Lee"], "container-title": "Blood", "year": 2012, "volume": "120", "issue": "Suppl 2",
       "page": "S23-S24"}),
     ("Brown A, Green B. A study of things. Lancet. In press.",
-     {"author": ["Brown", "Green"], "title": "A study of things"}),
+     {"author": ["Brown", "Green"], "year": None, "date": "in press"}),
     ("이정명, 심신통합적 움직임 교육으로서의 무브먼트 리츄얼에 관한 고찰, 무용역사기록학 제32집, 2014.",
      {"author": ["이정명"], "year": 2014}),
 ]
@@ -163,6 +163,7 @@ def test_hard_cases(text, want):
     rec = tag_reference(text)
     got = {
         "author": families(rec.author), "editor": families(rec.editor), "year": rec.year,
+        "date": rec.issued.literal if rec.issued else None,
         "truncated": rec.truncated, "type": rec.type, **rec.fields,
     }
     assert {k: got.get(k) for k in want} == want

@@ -103,7 +103,7 @@ _VOL_THEN_ISSUE_RX = re.compile(
 )
 
 
-_CJK_VOLUME_RX = re.compile(r"(?<=\d)\s*[권집卷巻号호]$|^제\s*")
+_CJK_VOLUME_RX = re.compile(r"(?<=\d)\s*[권집卷巻号호期]$|^[제第]\s*")
 _VOL_NO_RX = re.compile(r"^(?P<vol>.+?)\s*,?\s*(?:no\.?|nos\.?|nr\.?|issue|n°)\s*(?P<iss>\S.*)$", re.IGNORECASE)
 
 
@@ -124,7 +124,12 @@ def split_volume(text: str) -> tuple[str, str]:
     return clean_text(_VOL_PREFIX_RX.sub("", text)), ""
 
 
-_PAGES_PREFIX_RX = re.compile(r"^(?:pp?\.?|pages?|s\.|pgs?\.?)\s*", re.IGNORECASE)
+def clean_issue(text: str) -> str:
+    """"no. 3" -> "3", "2호" -> "2"."""
+    return clean_text(_ISS_PREFIX_RX.sub("", _CJK_VOLUME_RX.sub("", clean_text(text))))
+
+
+_PAGES_PREFIX_RX = re.compile(r"^(?:pages?|pgs?\.?|pp?\.?|s\.)\s*", re.IGNORECASE)
 _PAGE_COUNT_RX = re.compile(r"^(\d+)\s*(?:pp?\.?|pages|s\.|seiten)$", re.IGNORECASE)
 
 
@@ -134,6 +139,8 @@ _DASH_SPACE_RX = re.compile(r"\s*([-–—])\s*")
 def clean_pages(text: str) -> tuple[str, str]:
     """(page, number-of-pages): "pp. 1477-81" -> ("1477-1481", ""), "320 pp." -> ("", "320")."""
     text = clean_text(text)
+    if text[:1] == "(" and text[-1:] == ")":
+        text = text[1:-1]
     m = _PAGE_COUNT_RX.match(text)
     if m:
         return "", m.group(1)
@@ -167,7 +174,7 @@ _MONTH_NAMES = frozenset(
 
 # --- names ------------------------------------------------------------------------------------
 
-_PARTICLES = frozenset("van von der den de del della di da dos das du la le ter ten zu vom van't".split())
+_PARTICLES = frozenset("van von der den de del della di da dos das du la le ter ten zu vom van't el al".split())
 _ORG_WORDS = frozenset(
     """group organization organisation association committee consortium institute society
     collaboration council agency department university board foundation centre center team
@@ -180,6 +187,7 @@ _EDITOR_NOISE_RX = re.compile(
     re.IGNORECASE,
 )
 _EDITOR_LEAD_RX = re.compile(r"^(?:in|edited by|ed\. by|eds?\.?)\s*:?\s+", re.IGNORECASE)
+_ORG_ABBREVIATION_RX = re.compile(r"\s*\([A-Z][A-Za-z&. ]{1,12}\)$")  # "National Science Foundation (NSF)"
 _LIST_RX = re.compile(r"[,;&]|\band\b")
 _AND_RX = re.compile(r"\s*(?:[;&/]|\b(?i:and|und)\b|(?<!\S)(?:et|y|e)(?!\S)(?!\s*al\b))\s*")
 _ET_AL_RX = re.compile(r",?\s*(?:\bet\.?\s*al\b\.?|\band others\b|\betc\b\.?|…|\.\.\.)", re.IGNORECASE)
@@ -254,12 +262,14 @@ def whole_name(part: str) -> Name | None:
     if not part or not _LETTERS_RX.search(part):
         return None
     if _is_org(part):
-        return Name(literal=part)
+        return Name(literal=_ORG_ABBREVIATION_RX.sub("", part))
     m = _PAREN_GIVEN_RX.fullmatch(part) if "(" in part else None  # French "Niaux (R.)"
     if m and len(m.group(2).split()) <= 2:
         return _name(m.group(1), _given(m.group(2)))
     part = _GLUED_INITIAL_RX.sub(r"\1. ", part).replace(". -", ".-")
-    words = part.split()
+    words = [w for w in part.split() if _LETTERS_RX.search(w)]
+    if not words:
+        return None
     suffix = ""
     if len(words) > 2 and _SUFFIX_RX.fullmatch(words[-1]):
         suffix = words.pop()
@@ -313,7 +323,7 @@ def split_names(text: str, editors: bool = False) -> tuple[list[Name], bool]:
     if not text:
         return [], truncated
     if _is_org(text) and not _LIST_RX.search(text):
-        return [Name(literal=text.rstrip("."))], truncated
+        return [Name(literal=_ORG_ABBREVIATION_RX.sub("", text.rstrip(".")))], truncated
     names: list[Name] = []
     for chunk in _AND_RX.split(text):
         parts = [p.strip() for p in chunk.split(",") if p.strip(" .")]
@@ -370,6 +380,10 @@ def clean_doi(text: str) -> str:
 _ARXIV_RX = re.compile(r"(?:arXiv\s*:?\s*)?(\d{4}\.\d{4,5}(?:v\d+)?|[a-z-]+(?:\.[A-Z]{2})?/\d{7}(?:v\d+)?)", re.IGNORECASE)
 
 
+_NO_YEAR_LABELS = frozenset("title container collection url doi arxiv isbn pages number".split())
+_LONE_YEAR_RX = re.compile(r"(?<![\w/.-])(1[6-9]\d\d|20\d\d)[a-z]?(?![\w/-])")
+
+
 def to_record(segs: list[Segment]) -> tuple[Record, dict[str, float]]:
     """The first segment of each field gives its value; also each field's confidence."""
     rec = Record()
@@ -406,7 +420,7 @@ def to_record(segs: list[Segment]) -> tuple[Record, dict[str, float]]:
             if suffix:
                 rec.set("year-suffix", suffix)
         elif label in ("volume", "issue"):
-            vol, iss = split_volume(seg.text) if label == "volume" else ("", clean_text(_ISS_PREFIX_RX.sub("", clean_text(seg.text))))
+            vol, iss = split_volume(seg.text) if label == "volume" else ("", clean_issue(seg.text))
             if vol and "volume" not in rec.fields:
                 rec.set("volume", vol)
                 conf["volume"] = seg.confidence
@@ -445,6 +459,15 @@ def to_record(segs: list[Segment]) -> tuple[Record, dict[str, float]]:
                 continue
             rec.custom["arxiv"] = m.group(1)
         conf[key] = seg.confidence
+    if rec.issued is None:
+        # no date span: a year standing outside the title and container is the year
+        for seg in segs:
+            if seg.label not in _NO_YEAR_LABELS:
+                m = _LONE_YEAR_RX.search(seg.text)
+                if m:
+                    rec.issued = Date(int(m.group(1)))
+                    conf["issued"] = min(seg.confidence, 0.5)
+                    break
     rec.type = infer_type(rec)
     return rec, conf
 
@@ -485,17 +508,64 @@ def infer_type(rec: Record, text: str = "") -> str:
     return "article-journal" if rec.get("volume") or rec.get("page") else "book" if rec.get("publisher-place") else "article"
 
 
+# "2014;371(16):1507-17", "2017 Jun;7(6):e577": the NLM source part, read by rule (surer)
+_NLM_SOURCE_RX = re.compile(
+    r"(?<![\w./-])(?P<year>(?:1[5-9]|20)\d\d)(?P<suffix>[a-z]?)(?:\s+(?P<month>[A-Z][a-z]{2,8})\.?(?:\s+\d{1,2})?)?"
+    r"\s*;\s*(?P<rest>\d[^\s():;,]*\s*(?:\([^()]+\))?\s*(?::\s*[A-Za-z]?\d+(?:\s*[-–]\s*[A-Za-z]?\d+)?)?)(?![\w-])"
+)
+
+
+def apply_source_rule(text: str, rec: Record, conf: dict[str, float]) -> None:
+    """Year, volume, issue and page from an NLM source part, where the text has one."""
+    from .fields import split_volume_pages
+
+    m = _NLM_SOURCE_RX.search(text)
+    if not m:
+        return
+    parts = split_volume_pages(m.group("rest"))
+    if not parts.get("volume"):
+        return
+    month = MONTHS.get((m.group("month") or "")[:3].lower())
+    rec.issued = Date(int(m.group("year")), month)
+    conf.pop("issued", None)
+    if m.group("suffix"):
+        rec.set("year-suffix", m.group("suffix"))
+    for key, value in parts.items():
+        rec.set(key, value)
+        conf.pop(key, None)
+
+
 # --- one reference string ------------------------------------------------------------------------
+
+# "immuno- therapy": a word broken at a line end (not "pre- and post-")
+_BROKEN_WORD_RX = re.compile(r"(?<=[a-z])- (?=[a-z])(?!(?:and|or|to|und|et|ou|y)\b)")
+_ORG_TITLE_RX = re.compile(r"^(?P<org>[^.:;]{3,80}?)\.\s+(?P<title>\S.+)$")
+
+
+def organisation_author(rec: Record) -> None:
+    """"World Health Organization. Global tuberculosis report": no author was found and the
+    title opens with an organisation's name as a sentence of its own: that is the author."""
+    if rec.author or rec.editor:
+        return
+    m = _ORG_TITLE_RX.match(rec.title)
+    if m and _is_org(m.group("org")) and len(m.group("org").split()) <= 8:
+        rec.author = [Name(literal=m.group("org"))]
+        rec.set("title", m.group("title"))
+
 
 def tag_reference(text: str) -> Record:
     """Parse one reference with the learned tagger; identifiers by rule where rules are surer."""
     from .fields import take_identifiers
     from .tagger import tag, tokenize
 
-    text = re.sub(r"\s+", " ", text).strip()
+    text = _BROKEN_WORD_RX.sub("", " ".join(text.split()))
     tokens = tokenize(text)
     labels, probs = tag(tokens)
     rec, conf = to_record(segments(text, tokens, labels, probs))
+    if rec.issued is None and (press := _IN_PRESS_RX.search(text)):
+        rec.issued = Date(literal=press.group(0).lower())
+    organisation_author(rec)
+    apply_source_rule(text, rec, conf)
     ids = Record()
     take_identifiers(text, ids)
     for key in ("DOI", "PMID", "PMCID"):

@@ -22,10 +22,14 @@ MODEL_PATH = Path(__file__).with_name("tagger.crfsuite")
 # Tokens are whitespace-separated words with their punctuation attached ("(2011).", "Smith,"),
 # as AnyStyle reads references: the punctuation around a word is its strongest feature. A
 # word is cut after a comma, semicolon or colon glued to the next word ("103,035002",
-# "2014;371(16):1507-17"), between an abbreviation and a number ("Med.39"), and before a
-# parenthesis ("44(5)"); URLs and DOIs stay whole.
+# "2014;371(16):1507-17"), between an abbreviation and a number ("Med.39") or a capitalised
+# word ("J.Am.Chem", "P.N.Meisinger", as PDFs lose spaces), after a quote and a period, and
+# before a parenthesis ("44(5)"); URLs and DOIs stay whole.
 _WORD_RX = re.compile(r"\S+")
-_CUT_RX = re.compile(r"(?<=[,;:])(?=[^\s,;:/])|(?<=[^\W\d_]\.)(?=\d)|(?<=[^\W_.])(?=\()")
+_CUT_RX = re.compile(
+    r"(?<=[,;:])(?=[^\s,;:/])|(?<=[^\W\d_]\.)(?=\d)|(?<=[^\W_.])(?=\()"
+    r"|(?<=\w\.)(?=[A-Z][a-z])|(?<=[\"”]\.)(?=\w)|(?<=\.[\"”])(?=\w)"
+)
 _WHOLE_RX = re.compile(r"(?:https?://|www\.|doi:|10\.\d)", re.IGNORECASE)
 _EDGE_RX = re.compile(r"^([^\w]*)(.*?)([^\w]*)$", re.UNICODE | re.DOTALL)
 _YEAR_RX = re.compile(r"(?:1[5-9]\d\d|20\d\d)[a-z]?")
@@ -79,6 +83,8 @@ class _Word(NamedTuple):
     as_next1: str  # ... and from the previous ones
     as_next2: str
     as_prev_trail: str
+    as_next_lead: str
+    shape: str
     opens_quote: bool
     closes_quote: bool
     straight_quote: bool
@@ -125,6 +131,7 @@ def _word(word: str) -> _Word:
     ends = bool(trail) and (trail[-1] in "?!”" or trail[-1] == "." and len(low) > 3 and "initial" not in feats)
     return _Word(
         tuple(feats), "w-1=" + low, "w-2=" + low, "w+1=" + low, "w+2=" + low, "t-1=" + trail,
+        "l+1=" + lead[-2:], feats[1][2:],
         word[0] in _OPEN_QUOTES, word[-1] in _CLOSE_QUOTES or trail[-2:-1] in _CLOSE_QUOTES,
         word[0] == '"' or word[-1] == '"',
         (word.count("(") + word.count("["), word.count(")") + word.count("]")), ends, "year" in feats,
@@ -151,6 +158,8 @@ def features(tokens: list[Token]) -> list[list[str]]:
             words[i - 2].as_prev2 if i > 1 else "w-2=^",
             words[i + 2].as_next2 if i + 2 < n else "w+2=$",
             words[i - 1].as_prev_trail if i > 0 else "t-1=^",
+            words[i + 1].as_next_lead if i + 1 < n else "l+1=$",
+            "t-1|s=" + (words[i - 1].as_prev_trail[4:] if i > 0 else "^") + "|" + w.shape,
             _POS[10 * i // n],
             _SENT[sentences],
         ]

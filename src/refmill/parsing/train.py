@@ -29,9 +29,9 @@ from .tagger import MODEL_PATH, features, tokenize
 
 # Pinned training settings (changing them changes the shipped model).
 PARAMS = {
-    "c1": 0.05,
+    "c1": 1.0,
     "c2": 0.01,
-    "max_iterations": 150,
+    "max_iterations": 300,
     "feature.minfreq": 2,
     "feature.possible_transitions": True,
 }
@@ -79,6 +79,11 @@ GROBID_LABELS = {
     "idno/isbn": "isbn",
     "ptr/web": "url",
 }
+_JOIN_NEXT = frozenset(
+    "in dans pp p pages vol volume v no nos nr n n° issue number 제 第 doi bd edited by".split()
+)
+_JOIN_PREVIOUS = frozenset("호 권 집 期 页 号 eds ed editors editor edd hg dir".split())
+_BEFORE, _AFTER = "<before>", "<after>"  # markers, compared by identity
 _OPENERS = frozenset("([{“‘«\"'")
 _TEI = "{http://www.tei-c.org/ns/1.0}"
 
@@ -165,15 +170,17 @@ def label_tokens(segments: Segments) -> tuple[str, list[str], list[str]]:
             k += 1
         label = spans[k][2]
         if label is None and first is not None:
-            label = "note"
+            bare = tok.text.lower().strip(".,:;()[]\"“”")
+            label = _BEFORE if bare in _JOIN_NEXT else _AFTER if bare in _JOIN_PREVIOUS else "note"
         labels.append(label)
-    # punctuation alone: an opening bracket or quote joins the field after it, the rest the
-    # field before it
+    # glue: an opening bracket or quote, and the words that introduce a field ("in", "pp.",
+    # "vol.", "doi:"), join the field after them, as AnyStyle labels them; other punctuation
+    # and the words that close a field ("eds.", "권") the field before
     for i in range(len(labels) - 1, -1, -1):
-        if labels[i] is None and tokens[i].text[0] in _OPENERS:
-            labels[i] = next((l for l in labels[i + 1:] if l), None)
+        if labels[i] is _BEFORE or labels[i] is None and tokens[i].text[0] in _OPENERS:
+            labels[i] = next((l for l in labels[i + 1:] if l and l is not _BEFORE and l is not _AFTER), None)
     for i in range(len(labels)):
-        if labels[i] is None:
+        if labels[i] is None or labels[i] is _AFTER:
             labels[i] = labels[i - 1] if i else "note"
     return text, [t.text for t in tokens], labels
 
