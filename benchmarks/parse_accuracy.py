@@ -68,6 +68,34 @@ def refextract_fields(out: dict) -> dict:
     return fields
 
 
+# CSL field -> its key in custom["field-confidence"]
+CONFIDENCE_KEYS = {"author": "author", "title": "title", "container-title": "container-title", "year": "issued",
+                   "volume": "volume", "issue": "issue", "page": "page", "publisher": "publisher"}
+
+
+def confidence_report(rows: list[dict], records: list[dict]) -> None:
+    """Are the fields refmill flags as low-confidence the wrong ones? (predicted fields only)"""
+    import parse_score
+
+    counts = {True: [0, 0], False: [0, 0]}  # flagged -> [fields, wrong]
+    for row, rec in zip(rows, records):
+        pred, gold = flat(rec), row["fields"]
+        low = set((rec.get("custom") or {}).get("low-confidence") or [])
+        for field, key in CONFIDENCE_KEYS.items():
+            if field not in pred or field not in row.get("labeled", gold):
+                continue
+            wrong = parse_score.norm(field, pred[field]) != parse_score.norm(field, gold.get(field))
+            counts[key in low][0] += 1
+            counts[key in low][1] += wrong
+    print("## confidence (predicted core fields)")
+    print("| fields | n | wrong |")
+    print("|---|---:|---:|")
+    for flagged, (n, wrong) in counts.items():
+        name = "flagged low-confidence" if flagged else "not flagged"
+        print(f"| {name} | {n} | {wrong / n if n else 0:.1%} |")
+    print()
+
+
 def held_out_rows(limit: int | None) -> list[dict]:
     rows = []
     with open(SHARED / "data" / "parse_train.jsonl", encoding="utf-8") as fh:
@@ -120,7 +148,9 @@ def main() -> None:
         if len(lines) != len(rows):
             sys.exit(f"refmill gave {len(lines)} records for {len(rows)} lines")
         print(f"held out: {len(rows)} references; refmill: {len(rows) / elapsed:,.0f} references/s (whole process)\n")
-        score("refmill", gold_path, rows, [flat(json.loads(l)) for l in lines], args)
+        records = [json.loads(l) for l in lines]
+        score("refmill", gold_path, rows, [flat(r) for r in records], args)
+        confidence_report(rows, records)
         if args.refextract:
             lines, elapsed = run([args.refextract, "-c", REFEXTRACT], text)
             print(f"refextract: {len(rows) / elapsed:,.1f} references/s (whole process)\n")

@@ -214,6 +214,7 @@ def _format_initials(text: str) -> str:
     return text + "." if text[-1].isalpha() else text
 
 
+@lru_cache(maxsize=65536)
 def _is_initials(part: str) -> bool:
     words = part.split()
     return bool(words) and all(_initial_word(w) for w in words)
@@ -227,6 +228,7 @@ def _given(text: str) -> str:
 _LETTERS_RX = re.compile(r"[^\W\d_]+")
 
 
+@lru_cache(maxsize=65536)
 def _is_org(part: str) -> bool:
     return not _ORG_WORDS.isdisjoint(_LETTERS_RX.findall(part.lower()))
 
@@ -249,6 +251,7 @@ def _name(family: str, given: str = "") -> Name:
 _GLUED_INITIAL_RX = re.compile(r"\b([A-Z])\s*\.\s*(?=[A-Z-])")
 
 
+_PUNCT_WORD_RX = re.compile(r"(?:^|\s)[^\w\s]+(?:\s|$)|\d")
 _PAREN_GIVEN_RX = re.compile(r"(.+?)\s*\(([^()]*)\)?")
 
 
@@ -267,7 +270,9 @@ def whole_name(part: str) -> Name | None:
     if m and len(m.group(2).split()) <= 2:
         return _name(m.group(1), _given(m.group(2)))
     part = _GLUED_INITIAL_RX.sub(r"\1. ", part).replace(". -", ".-")
-    words = [w for w in part.split() if _LETTERS_RX.search(w)]
+    words = part.split()
+    if _PUNCT_WORD_RX.search(part):
+        words = [w for w in words if _LETTERS_RX.search(w)]
     if not words:
         return None
     suffix = ""
@@ -341,22 +346,24 @@ def split_names(text: str, editors: bool = False) -> tuple[list[Name], bool]:
                 names[-1].suffix = part
                 i += 1
                 continue
-            words = part.split()
-            looks_whole = _initial_word(words[0]) or len(words) > 1 and _initial_word(words[-1])
-            glued = _LEAD_INITIALS_RX.match(nxt) if inverted and nxt and i + 2 < len(parts) else None
-            if glued and len(part.split()) == 1 and not _is_initials(part):  # "Ferguson, JN. Aldag, JM." : JN. ends one name
-                names.append(_name(part, _given(glued.group(1))))
-                parts[i + 1] = glued.group(2)
-                i += 1
-                continue
-            family_like = (
-                len(part.split()) == 1 or part.isupper() or part.split()[0] in _PARTICLES
-                or (len(part.split()) == 2 and _is_initials(nxt or "x"))
-            )
-            if inverted and nxt is not None and family_like and not looks_whole and not _is_org(part) and _given_like(nxt):
-                names.append(_name(part, _given(nxt)))
-                i += 2
-                continue
+            if inverted and nxt is not None:
+                words = part.split()
+                glued = _LEAD_INITIALS_RX.match(nxt) if i + 2 < len(parts) else None
+                if glued and len(words) == 1 and not _is_initials(part):
+                    # "Ferguson, JN. Aldag, JM.": "JN." ends one name, "Aldag" starts the next
+                    names.append(_name(part, _given(glued.group(1))))
+                    parts[i + 1] = glued.group(2)
+                    i += 1
+                    continue
+                looks_whole = _initial_word(words[0]) or len(words) > 1 and _initial_word(words[-1])
+                family_like = (
+                    len(words) == 1 or part.isupper() or words[0] in _PARTICLES
+                    or (len(words) == 2 and _is_initials(nxt))
+                )
+                if family_like and not looks_whole and not _is_org(part) and _given_like(nxt):
+                    names.append(_name(part, _given(nxt)))
+                    i += 2
+                    continue
             if _is_initials(part) and names and not names[-1].given and not names[-1].literal:
                 names[-1].given = _given(part)
             else:

@@ -85,6 +85,7 @@ class _Word(NamedTuple):
     as_prev_trail: str
     as_next_lead: str
     shape: str
+    trail: str
     opens_quote: bool
     closes_quote: bool
     straight_quote: bool
@@ -131,7 +132,7 @@ def _word(word: str) -> _Word:
     ends = bool(trail) and (trail[-1] in "?!”" or trail[-1] == "." and len(low) > 3 and "initial" not in feats)
     return _Word(
         tuple(feats), "w-1=" + low, "w-2=" + low, "w+1=" + low, "w+2=" + low, "t-1=" + trail,
-        "l+1=" + lead[-2:], feats[1][2:],
+        "l+1=" + lead[-2:], feats[1][2:], trail,
         word[0] in _OPEN_QUOTES, word[-1] in _CLOSE_QUOTES or trail[-2:-1] in _CLOSE_QUOTES,
         word[0] == '"' or word[-1] == '"',
         (word.count("(") + word.count("["), word.count(")") + word.count("]")), ends, "year" in feats,
@@ -142,44 +143,42 @@ _POS = tuple("pos=%d" % k for k in range(10))
 _SENT = tuple("sent=%d" % k for k in range(7))
 
 
+# what lies beyond either end of a reference, seen as a neighbour
+_EDGE_WORD = _Word((), "w-1=^", "w-2=^", "w+1=$", "w+2=$", "t-1=^", "l+1=$", "", "^", False, False, False,
+                   (0, 0), False, False)
+
+
 def features(tokens: list[Token]) -> list[list[str]]:
     """One list of "name=value" attributes per token (the pinned feature set)."""
     words = [_word(t.text) for t in tokens]
     n = len(words)
-    out = []
+    edge = [_EDGE_WORD]
+    out = [
+        [*w.feats, p.as_prev1, q.as_next1, p2.as_prev2, q2.as_next2, p.as_prev_trail, q.as_next_lead,
+         "t-1|s=" + p.trail + "|" + w.shape, _POS[10 * i // n]]
+        for i, (w, p, q, p2, q2) in enumerate(
+            zip(words, edge + words, words[1:] + edge, edge + edge + words, words[2:] + edge + edge))
+    ]
     quoted = False
     depth = sentences = 0
     year_seen = False
-    for i, w in enumerate(words):
-        f = [
-            *w.feats,
-            words[i - 1].as_prev1 if i > 0 else "w-1=^",
-            words[i + 1].as_next1 if i + 1 < n else "w+1=$",
-            words[i - 2].as_prev2 if i > 1 else "w-2=^",
-            words[i + 2].as_next2 if i + 2 < n else "w+2=$",
-            words[i - 1].as_prev_trail if i > 0 else "t-1=^",
-            words[i + 1].as_next_lead if i + 1 < n else "l+1=$",
-            "t-1|s=" + (words[i - 1].as_prev_trail[4:] if i > 0 else "^") + "|" + w.shape,
-            _POS[10 * i // n],
-            _SENT[sentences],
-        ]
+    for f, w, t in zip(out, words, tokens):
+        f.append(_SENT[sentences])
         if year_seen:
             f.append("ay")
-        if w.opens_quote or w.straight_quote and not quoted and tokens[i].text[0] == '"':
+        if w.opens_quote or w.straight_quote and not quoted and t.text[0] == '"':
             quoted = True
         if quoted:
             f.append("inq")
-            if w.closes_quote or w.straight_quote and tokens[i].text[-1] == '"':
+            if w.closes_quote or w.straight_quote and t.text[-1] == '"':
                 quoted = False
-        opened, closed = w.brackets
-        depth += opened
-        if depth:
+        if depth or w.brackets[0]:
+            depth += w.brackets[0]
             f.append("inb")
-            depth = max(0, depth - closed)
+            depth = max(0, depth - w.brackets[1])
         if w.ends_sentence and sentences < 6:
             sentences += 1
         year_seen = year_seen or w.year
-        out.append(f)
     return out
 
 
