@@ -9,7 +9,7 @@ from __future__ import annotations
 from ..errors import Problem
 from ..model import Record, assign_keys, clean_title
 from .clean import normalize_unicode
-from .fields import apply_source, parse_author_list, parse_reference
+from .fields import apply_source, parse_author_list
 from .page import own_article
 from .split import Block, line_blocks, sciencedirect_blocks
 from .tagged import read_reference

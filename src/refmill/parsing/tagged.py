@@ -544,6 +544,7 @@ def apply_source_rule(text: str, rec: Record, conf: dict[str, float]) -> None:
 
 # --- one reference string ------------------------------------------------------------------------
 
+_ID_HINT_RX = re.compile(r"10\.\d|pmid|pmc|https?:|www\.|doi|arxiv|isbn", re.IGNORECASE)
 # "immuno- therapy": a word broken at a line end (not "pre- and post-")
 _BROKEN_WORD_RX = re.compile(r"(?<=[a-z])- (?=[a-z])(?!(?:and|or|to|und|et|ou|y)\b)")
 _ORG_TITLE_RX = re.compile(r"^(?P<org>[^.:;]{3,80}?)\.\s+(?P<title>\S.+)$")
@@ -574,7 +575,8 @@ def tag_reference(text: str) -> Record:
     organisation_author(rec)
     apply_source_rule(text, rec, conf)
     ids = Record()
-    take_identifiers(text, ids)
+    if _ID_HINT_RX.search(text):  # the identifier rules are slow to say "none"
+        take_identifiers(text, ids)
     for key in ("DOI", "PMID", "PMCID"):
         if ids.get(key):
             rec.set(key, clean_doi(ids.get(key)) if key == "DOI" else ids.get(key))
