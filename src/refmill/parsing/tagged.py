@@ -391,16 +391,22 @@ _NO_YEAR_LABELS = frozenset("title container collection url doi arxiv isbn pages
 _LONE_YEAR_RX = re.compile(r"(?<![\w/.-])(1[6-9]\d\d|20\d\d)[a-z]?(?![\w/-])")
 
 
+_SKIPPED = frozenset(("note", "number"))
+# tagger label -> the key of its field in custom["field-confidence"]
+_CONFIDENCE_KEY = {"date": "issued", "container": "container-title", "collection": "collection-title",
+                   "location": "publisher-place", "pages": "page", "doi": "DOI", "url": "URL", "isbn": "ISBN"}
+
+
 def to_record(segs: list[Segment]) -> tuple[Record, dict[str, float]]:
     """The first segment of each field gives its value; also each field's confidence."""
     rec = Record()
     conf: dict[str, float] = {}
     for seg in segs:
         label = seg.label
-        key = {"date": "issued", "container": "container-title", "collection": "collection-title",
-               "location": "publisher-place", "pages": "page", "doi": "DOI", "url": "URL",
-               "isbn": "ISBN"}.get(label, label)
-        if key in conf or label in ("note", "number"):
+        if label in _SKIPPED:
+            continue
+        key = _CONFIDENCE_KEY.get(label, label)
+        if key in conf:
             continue
         if label in ("author", "editor"):
             names, truncated = split_names(seg.text, editors=label == "editor")
