@@ -51,6 +51,10 @@ def families(names):
         ("Berger, W., Coutinho, E. S., … Mendlowicz, M. V.", ["Berger", "Coutinho"], True),
         ("J. P. COLLMAN, J. P. BRAUMAN et T. J. COLLINS", ["COLLMAN", "BRAUMAN", "COLLINS"], False),
         ("Niaux (R.), Gauthier (E.)", ["Niaux", "Gauthier"], False),
+        ("Rykoff ,E .S .,DeLaney,T .,et al .", ["Rykoff", "DeLaney"], True),
+        ("Abd El Aal, M.I., et M.M. Sadawy", ["Abd El Aal", "Sadawy"], False),
+        ("De Vany, Arthur and David Walls", ["De Vany", "Walls"], False),
+        ("Kent TA, Perez Polo JR", ["Kent", "Perez Polo"], False),
     ],
     ids=lambda v: v if isinstance(v, str) else None,
 )

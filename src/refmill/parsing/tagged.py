@@ -174,7 +174,9 @@ _MONTH_NAMES = frozenset(
 
 # --- names ------------------------------------------------------------------------------------
 
-_PARTICLES = frozenset("van von der den de del della di da dos das du la le ter ten zu vom van't el al".split())
+_PARTICLES = frozenset(
+    "van von der den de del della delli degli di da dos das du la le ter ten zu vom van't el al".split()
+)
 _ORG_WORDS = frozenset(
     """group organization organisation association committee consortium institute society
     collaboration council agency department university board foundation centre center team
@@ -196,13 +198,16 @@ _ET_AL_RX = re.compile(r",?\s*(?:\bet\.?\s*al\b\.?|\band others\b|\betc\b\.?|…
 @lru_cache(maxsize=65536)
 def _initial_word(word: str) -> bool:
     """"J.", "JA", "H.M.", "J.-P.", "Yu.", "И." (any script); not "Li", "Smith", "DEAN"."""
-    core = word.replace(".", "").replace("-", "")
+    core = word.replace(".", "").replace("-", "").replace("–", "")
     if not core.isalpha() or len(core) > 4:
         return False
     if "." in word:
-        pieces = [p for p in re.split(r"[.-]+", word) if p]
-        return all(p[0].isupper() and (len(p) == 1 or len(p) == 2 and p[1].islower()) for p in pieces)
+        pieces = [p for p in re.split(r"[.–-]+", word) if p]
+        return all(p.isupper() and len(p) <= 3 or len(p) == 2 and p[0].isupper() and p[1].islower() for p in pieces)
     return core.isupper() and len(core) <= 3
+
+
+_CAPITALS_RX = re.compile(r"([A-ZА-ЯЁ])(?=[A-ZА-ЯЁ])")
 
 
 def _format_initials(text: str) -> str:
@@ -210,6 +215,7 @@ def _format_initials(text: str) -> str:
     text = text.replace(" ", "")
     if "." not in text and "-" not in text:
         return " ".join(c + "." for c in text)
+    text = _CAPITALS_RX.sub(r"\1. ", text)  # "LR." -> "L. R."
     text = re.sub(r"\.(?=[^\W\d_])", ". ", text)
     return text + "." if text[-1].isalpha() else text
 
@@ -276,7 +282,9 @@ def whole_name(part: str) -> Name | None:
     if not words:
         return None
     suffix = ""
-    if len(words) > 2 and _SUFFIX_RX.fullmatch(words[-1]):
+    if len(words) > 2 and _SUFFIX_RX.fullmatch(words[-1]) and (
+        not words[-1].isupper() or _initial_word(words[-2])  # "Perez Polo JR": initials
+    ):
         suffix = words.pop()
     name = _whole_name(words)
     name.suffix = name.suffix or suffix
@@ -308,16 +316,21 @@ def _whole_name(words: list[str]) -> Name:
 def _given_like(part: str) -> bool:
     """A given name after "Family,": initials, or a few capitalised words."""
     words = part.split()
-    return _is_initials(part) or (0 < len(words) <= 3 and all(w[0].isupper() for w in words))
+    return _is_initials(part) or (
+        0 < len(words) <= 3 and all(w[0].isupper() or w.rstrip(".") in _PARTICLES for w in words)
+    )
 
 
+_SPACE_BEFORE_RX = re.compile(r"\s+([,.;])")
+_NO_SPACE_AFTER_RX = re.compile(r",(?=[^\s\d])")
 _LEAD_INITIALS_RX = re.compile(r"^((?:[A-Z]{1,3}\.))\s+([^\W\d_][^\W\d_'’-]+.*)$")
-_SUFFIX_RX = re.compile(r"(?:jr|sr|ii|iii|iv)\.?", re.IGNORECASE)
+_SUFFIX_RX = re.compile(r"(?:jr|sr|ii|iii|iv|2nd|3rd)\.?", re.IGNORECASE)
 
 
 def split_names(text: str, editors: bool = False) -> tuple[list[Name], bool]:
     """A printed author or editor list -> names, and whether it ended in "et al."."""
-    text = text.strip()
+    text = _SPACE_BEFORE_RX.sub(r"\1", text.strip())  # PDF spacing: "Rykoff ,E .S ."
+    text = _NO_SPACE_AFTER_RX.sub(", ", text)
     truncated = bool(_ET_AL_RX.search(text))
     text = text.split("…")[0].split("...")[0]  # APA: six names, "…", the last: keep the first run
     text = _GLUED_INITIAL_RX.sub(r"\1. ", _ET_AL_RX.sub("", text)).replace(". -", ".-")
@@ -335,7 +348,7 @@ def split_names(text: str, editors: bool = False) -> tuple[list[Name], bool]:
         inverted = len(parts) >= 2 and (
             _is_initials(parts[1])
             or (len(parts[0].split()) == 1 and not _is_initials(parts[0]) and _given_like(parts[1]))
-            or parts[0].split()[0] in _PARTICLES
+            or parts[0].split()[0].lower() in _PARTICLES
             or (parts[0].isupper() and len(parts[0].split()) <= 3 and _given_like(parts[1]))
         )
         i = 0
@@ -348,7 +361,7 @@ def split_names(text: str, editors: bool = False) -> tuple[list[Name], bool]:
                 continue
             if inverted and nxt is not None:
                 words = part.split()
-                glued = _LEAD_INITIALS_RX.match(nxt) if i + 2 < len(parts) else None
+                glued = _LEAD_INITIALS_RX.match(nxt) if i + 2 < len(parts) and not _is_initials(nxt) else None
                 if glued and len(words) == 1 and not _is_initials(part):
                     # "Ferguson, JN. Aldag, JM.": "JN." ends one name, "Aldag" starts the next
                     names.append(_name(part, _given(glued.group(1))))
@@ -357,8 +370,8 @@ def split_names(text: str, editors: bool = False) -> tuple[list[Name], bool]:
                     continue
                 looks_whole = _initial_word(words[0]) or len(words) > 1 and _initial_word(words[-1])
                 family_like = (
-                    len(words) == 1 or part.isupper() or words[0] in _PARTICLES
-                    or (len(words) == 2 and _is_initials(nxt))
+                    len(words) == 1 or part.isupper() or words[0].lower() in _PARTICLES
+                    or (len(words) <= 4 and _is_initials(nxt))
                 )
                 if family_like and not looks_whole and not _is_org(part) and _given_like(nxt):
                     names.append(_name(part, _given(nxt)))
