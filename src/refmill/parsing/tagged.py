@@ -90,7 +90,14 @@ _IN_RX = re.compile(r"^(?:in|en|dans|im)\s*:?\s+(?=\S)", re.IGNORECASE)
 
 
 def clean_container(text: str) -> str:
-    return clean_text(_IN_RX.sub("", clean_text(text)))
+    """"In: Handbook of X," -> "Handbook of X"; "Nat. Rev. Neurosci." keeps the period of its
+    last abbreviation (dotted style), "N Engl J Med." and "Lancet." lose the sentence's."""
+    value = clean_text(_IN_RX.sub("", clean_text(text)))
+    last = value.rsplit(" ", 1)[-1]
+    if (text.rstrip(" ,;:)").endswith(".") and "." in value and len(last) <= 8 and last[:1].isupper()
+            and not last.isupper()):
+        value += "."
+    return value
 
 
 _VOL_PREFIX_RX = re.compile(r"^(?:vol(?:ume)?s?\.?|v\.|bd\.?|t\.|tome)\s*", re.IGNORECASE)
@@ -569,7 +576,7 @@ _BROKEN_WORD_RX = re.compile(r"(?<=[a-z])- (?=[a-z])(?!(?:and|or|to|und|et|ou|y)
 _ORG_TITLE_RX = re.compile(r"^(?P<org>[^.:;]{3,80}?)\.\s+(?P<title>\S.+)$")
 
 
-def organisation_author(rec: Record) -> None:
+def organisation_author(rec: Record, conf: dict[str, float]) -> None:
     """"World Health Organization. Global tuberculosis report": no author was found and the
     title opens with an organisation's name as a sentence of its own: that is the author."""
     if rec.author or rec.editor:
@@ -578,6 +585,7 @@ def organisation_author(rec: Record) -> None:
     if m and _is_org(m.group("org")) and len(m.group("org").split()) <= 8:
         rec.author = [Name(literal=m.group("org"))]
         rec.set("title", m.group("title"))
+        conf["author"] = conf.get("title", 0.0)
 
 
 def tag_reference(text: str) -> Record:
@@ -591,7 +599,7 @@ def tag_reference(text: str) -> Record:
     rec, conf = to_record(segments(text, tokens, labels, probs))
     if rec.issued is None and (press := _IN_PRESS_RX.search(text)):
         rec.issued = Date(literal=press.group(0).lower())
-    organisation_author(rec)
+    organisation_author(rec, conf)
     apply_source_rule(text, rec, conf)
     ids = Record()
     if _ID_HINT_RX.search(text):  # the identifier rules are slow to say "none"
