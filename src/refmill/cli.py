@@ -15,7 +15,7 @@ from .errors import ExitCode, InputError, Problem, RefmillError
 from .inputs import expand, read_input
 from .model import Record
 
-OUTPUT_FORMATS = ["bibtex", "ris", "csl-json", "jsonl", "keys", "table"]
+OUTPUT_FORMATS = ["bibtex", "ris", "csl-json", "json", "jsonl", "keys", "table"]  # json: csl-json
 
 
 # --- error handling: the one place that turns errors into messages and exit codes ----------
@@ -110,7 +110,7 @@ def output_options(f: Callable[..., Any]) -> Callable[..., Any]:
 
 def _choose_format(fmt: str | None, output: str | None) -> str:
     if fmt:
-        return fmt
+        return "csl-json" if fmt == "json" else fmt
     if output:
         return formats.format_for_path(output) or "jsonl"
     return "table" if sys.stdout.isatty() else "jsonl"
@@ -273,6 +273,68 @@ def export(library_path: str, fmt: str | None, output: str | None, ascii_only: b
 
 
 # --- search (issue 8) ------------------------------------------------------------------------
+
+
+def _sort_option(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    from .search import parse_sort
+
+    try:
+        parse_sort(value)
+    except RefmillError as exc:
+        raise click.BadParameter(str(exc)) from None
+    return value
+
+
+@cli.command()
+@click.argument("query", nargs=-1, metavar="QUERY...")
+@library_option
+@click.option("--in", "inputs", multiple=True, metavar="FILE",
+              help="Search FILE (any format refmill reads; '-' for stdin) instead of the library. Repeatable.")
+@click.option("--count", is_flag=True, help="Print only the number of matches.")
+@click.option("--limit", type=click.IntRange(min=1), default=None, metavar="N", help="At most N matches (after sorting).")
+@click.option("--sort", "sort", default=None, metavar="KEY", callback=_sort_option,
+              help="year, author, title or key; '-year' for descending; several as year,title. [default: library order]")
+@output_options
+@encoding_option
+def search(query: tuple[str, ...], library_path: str, inputs: tuple[str, ...], count: bool, limit: int | None,
+           sort: str | None, fmt: str | None, output: str | None, ascii_only: bool, encoding: str | None) -> None:
+    """Find records: field:value terms, ANDed; OR, NOT, (…); exit 1 when nothing matches.
+
+    Values match as case-, accent- and LaTeX-insensitive substrings. Fields: author (a),
+    title (t), journal (j), year (y), doi, type, key, publisher, source, or any record field
+    by name (volume, pmid, keyword, …). A bare word searches title, authors, journal, year,
+    DOI, keywords, abstract and note. year: takes 2017, 2014..2018, >=2015, <2010. ~word
+    allows typos. A leading - negates, after -- (so that it is not read as an option).
+
+    \b
+    Examples:
+      refmill search author:maude year:2014..2018 CD19
+      refmill search 'title:"chimeric antigen"' NOT author:kantarjian --format keys
+      refmill search journal:blood OR journal:"n engl j med" --sort -year --format bibtex
+      cat other.bib | refmill search --in - leukaemia --count
+      refmill search -- -type:book ~gokbugt
+    """
+    from . import search as core
+
+    text = " ".join(query).strip()
+    if not text:
+        raise click.UsageError("no query given; for example: refmill search author:smith year:>=2020")
+    problems = 0
+    if inputs:
+        records, skipped = read_records(list(inputs), encoding)
+        problems = report(skipped)
+        if not records and problems:
+            finish(problems, 0)
+        found = core.search_records(text, records, sort, limit)
+    else:
+        found = core.search_library(text, library_path, sort, limit)
+    if count:
+        click.echo(len(found))
+    elif found or _choose_format(fmt, output) != "table":
+        emit(found.records(), fmt, output, ascii_only)
+    if not found:
+        click.get_current_context().exit(int(ExitCode.NO_MATCH))
+    finish(problems, len(found))
 
 
 # --- everyday: show, remove, edit, tag, rekey, stats, config (issue 9) -----------------------

@@ -327,12 +327,17 @@ def clean_title(text: str | None) -> str:
     return text
 
 
+# letters without a decomposition, spelled out
+_SPELLED = str.maketrans({"ß": "ss", "ø": "o", "Ø": "O", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE",
+                          "ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "ı": "i", "þ": "th", "ð": "d"})
+_NON_WORD_RX = re.compile(r"[\W_]+")
+
+
 def ascii_fold(text: str) -> str:
     """"Gökbuget" -> "Gokbuget"; letters without a decomposition ("ß", "ø") spelled out."""
-    special = {"ß": "ss", "ø": "o", "Ø": "O", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE",
-               "ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "ı": "i", "þ": "th", "ð": "d"}
-    text = "".join(special.get(c, c) for c in text)
-    decomposed = unicodedata.normalize("NFKD", text)
+    if text.isascii():
+        return text
+    decomposed = unicodedata.normalize("NFKD", text.translate(_SPELLED))
     return "".join(c for c in decomposed if not unicodedata.combining(c)).encode(
         "ascii", "ignore"
     ).decode()
@@ -340,8 +345,10 @@ def ascii_fold(text: str) -> str:
 
 def fold(text: str) -> str:
     """Case-, accent- and punctuation-insensitive form for comparisons."""
-    text = ascii_fold(unicodedata.normalize("NFKC", text or "")).casefold()
-    return re.sub(r"[\W_]+", " ", text).strip()
+    text = text or ""
+    if not text.isascii():  # ASCII is its own NFKC and fold, and casefolds to lower case
+        text = ascii_fold(unicodedata.normalize("NFKC", text))
+    return _NON_WORD_RX.sub(" ", text.lower()).strip()
 
 
 # --- citation keys -------------------------------------------------------------------------

@@ -5,6 +5,7 @@ The library file (`refs.bib`) is BibTeX too; it keeps refmill's `custom` data in
 """
 from __future__ import annotations
 
+import functools
 import json
 import re
 from typing import Any, Iterable
@@ -263,10 +264,24 @@ def write(records: Iterable[Record], ascii_only: bool = False, with_custom: bool
 _DECODER = LatexNodes2Text(math_mode="verbatim", strict_latex_spaces=True)
 
 
+# Text whose only LaTeX is {}-protection ("{CAR} {T}-cells") decodes to itself without the
+# braces; pylatexenc takes about a millisecond a value, which a large library cannot afford.
+_NEEDS_DECODER_RX = re.compile(r"[\\$%~&#^_]|--|``|''|[!?]`")
+_LATEX_RX = re.compile(r"[\\{}$~]")
+_SPACES_RX = re.compile(r"\s+")
+
+
 def latex_to_text(value: str) -> str:
     """LaTeX accents, commands and {}-protection to plain Unicode."""
-    if not re.search(r"[\\{}$~]", value):
-        return re.sub(r"\s+", " ", value).strip()
+    if not _LATEX_RX.search(value):
+        return _SPACES_RX.sub(" ", value).strip()
+    if not _NEEDS_DECODER_RX.search(value):
+        return _SPACES_RX.sub(" ", value.replace("{", "").replace("}", "")).strip()
+    return _decode_latex(value)
+
+
+@functools.lru_cache(maxsize=1 << 16)  # names and journals repeat across a library
+def _decode_latex(value: str) -> str:
     value = value.replace(r"\textasciicircum{}", "\ue000")  # pylatexenc would give "ˆ"
     try:
         text = _DECODER.latex_to_text(value).replace("\ue000", "^")
@@ -288,20 +303,20 @@ def _read_names(value: str) -> tuple[list[Name], bool]:
         if raw.startswith("{") and raw.endswith("}") and raw.count("{") == 1:
             people.append(Name(literal=latex_to_text(raw[1:-1])))
             continue
-        parts = parse_single_name_into_parts(raw, strict=False)
-        family = latex_to_text(" ".join(parts.last))
-        given = latex_to_text(" ".join(parts.first))
-        if not family and given:
-            family, given = given, ""
-        people.append(
-            Name(
-                family=family,
-                given=given,
-                non_dropping_particle=latex_to_text(" ".join(parts.von)),
-                suffix=latex_to_text(" ".join(parts.jr)),
-            )
-        )
+        family, given, von, jr = _name_parts(raw)
+        people.append(Name(family=family, given=given, non_dropping_particle=von, suffix=jr))
     return people, truncated
+
+
+@functools.lru_cache(maxsize=1 << 16)  # the same people recur across a library
+def _name_parts(raw: str) -> tuple[str, str, str, str]:
+    """(family, given, particle, suffix) of one BibTeX name, LaTeX decoded."""
+    parts = parse_single_name_into_parts(raw, strict=False)
+    family = latex_to_text(" ".join(parts.last))
+    given = latex_to_text(" ".join(parts.first))
+    if not family and given:
+        family, given = given, ""
+    return family, given, latex_to_text(" ".join(parts.von)), latex_to_text(" ".join(parts.jr))
 
 
 _UNESCAPE_RX = re.compile("|".join(re.escape(v) for v in sorted(_LATEX_SPECIALS.values(), key=len, reverse=True)))
@@ -353,7 +368,9 @@ def entry_to_record(entry: Entry) -> Record:
             values.setdefault(f.key.lower(), f.value)
 
     def text(key: str) -> str:
-        raw = values.get(key, "")
+        raw = values.get(key)
+        if not raw:
+            return ""
         return raw.strip() if key in VERBATIM_FIELDS else latex_to_text(raw)
 
     if "author" in values:

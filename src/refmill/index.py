@@ -1,0 +1,252 @@
+"""The search index: one SQLite file per library, under refmill's cache dir.
+
+`<cache dir>/index/<library file name>-<hash of its absolute path>.sqlite` holds one row per
+entry: the search documents of `search.document`, sort keys and the record as CSL-JSON, so a
+query on a fresh index never parses BibTeX. It lives in the cache, not beside the library, so
+that a library folder under git or a sync service stays clean and a read-only one still works.
+
+An index is used only while it provably describes the library file: its size, mtime, ctime
+and inode are as recorded, and the file was not written in the moments before it was indexed
+("racily clean", as git calls it; then its SHA-256 is compared). A changed file whose content
+hash is unchanged keeps its index. Anything else rebuilds it, into a temporary file renamed
+over the old one; where the cache cannot be written the index lives in memory for one search.
+"""
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import sqlite3
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator
+
+from .config import cache_dir
+from .errors import LibraryError
+from .model import Record
+from .search import TEXT_COLUMNS, WORDS_RX, document, token_prefix
+
+VERSION = "1"  # bump when documents change shape: older index files are then rebuilt
+RACY_NS = 2_000_000_000  # a file written this close to its indexing is checked by content
+_STAT = ("size", "mtime_ns", "ctime_ns", "ino")
+_DOC_COLUMNS = (*TEXT_COLUMNS, "other", "year", "sort_author", "sort_title", "sort_key")
+
+
+def index_path(library: str | os.PathLike[str]) -> Path:
+    resolved = Path(library).resolve()
+    digest = hashlib.sha256(str(resolved).encode("utf-8", "surrogateescape")).hexdigest()[:16]
+    return cache_dir() / "index" / f"{resolved.name}-{digest}.sqlite"
+
+
+def _stat(path: Path) -> dict[str, int]:
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        raise LibraryError(f"{path}: no such library; create it with `refmill import`") from None
+    except OSError as exc:
+        raise LibraryError(f"{path}: cannot read library ({exc.strerror or exc})") from None
+    return {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "ctime_ns": st.st_ctime_ns, "ino": st.st_ino}
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    try:
+        with open(path, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+    except OSError as exc:
+        raise LibraryError(f"{path}: cannot read library ({exc.strerror or exc})") from None
+    return digest.hexdigest()
+
+
+@dataclass
+class Index:
+    """An open, fresh index: documents for the predicate, words for narrowing, records for output."""
+
+    conn: sqlite3.Connection
+    fields: list[str] = field(default_factory=list)  # field names found in the records
+    _vocabs: dict[str, str] = field(default_factory=dict)
+
+    def docs(self, where: str | None, params: list[Any], columns: list[str]) -> Iterator[dict[str, Any]]:
+        """Documents (only `columns`, plus rowid) of the rows `where` selects, in library order."""
+        names = ["rowid", *columns]
+        sql = f"SELECT {', '.join(names)} FROM docs"
+        if where:
+            sql += f" WHERE {where}"
+        for row in self.conn.execute(sql + " ORDER BY rowid", params):
+            yield dict(zip(names, row))
+
+    def records(self, rowids: list[int]) -> list[Record]:
+        """The records of these rows, in this order."""
+        found: dict[int, Record] = {}
+        for start in range(0, len(rowids), 500):
+            chunk = rowids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for rowid, csl in self.conn.execute(f"SELECT rowid, csl FROM records WHERE rowid IN ({marks})", chunk):
+                found[rowid] = Record.from_csl(json.loads(csl))
+        return [found[r] for r in rowids]
+
+    def _vocab(self, name: str) -> str:
+        """The words of one vocabulary, sorted, one a line, with "\\n" before and after."""
+        if name not in self._vocabs:
+            row = self.conn.execute("SELECT words FROM vocab WHERE name = ?", (name,)).fetchone()
+            self._vocabs[name] = row[0] if row else "\n"
+        return self._vocabs[name]
+
+    def words(self, vocab: str, part: str, limit: int) -> list[str] | None:
+        """Words holding `part` ("\\n" at an end: starting or ending with it); None: over `limit`."""
+        text, out, pos = self._vocab(vocab), [], 0
+        while (i := text.find(part, pos)) >= 0:
+            start = text.rfind("\n", 0, i + (part[0] == "\n")) + 1
+            end = text.find("\n", i + len(part) - (part[-1] == "\n"))
+            out.append(text[start:end])
+            if len(out) > limit:
+                return None
+            pos = end
+        return out
+
+    def similar(self, vocab: str, word: str, typos: int) -> list[str]:
+        """Words within `typos` edits of `word` (optimal string alignment, so a swap is one)."""
+        from rapidfuzz.distance import OSA
+        from rapidfuzz.process import extract
+
+        words = self._vocab(vocab).strip("\n").split("\n")
+        return [w for w, _, _ in extract(word, words, scorer=OSA.distance, score_cutoff=typos, limit=None)]
+
+
+def open_index(library: str | os.PathLike[str]) -> Index:
+    """A fresh index of `library`, built or rebuilt first when needed."""
+    path = Path(library)
+    if path.is_dir():
+        raise LibraryError(f"{path}: is a directory, not a library file")
+    target = index_path(path)
+    now = _stat(path)
+    conn = _open_existing(target)
+    if conn is not None:
+        meta = dict(conn.execute("SELECT name, value FROM meta"))
+        if _is_fresh(meta, now, path, target):
+            return Index(conn, json.loads(meta["fields"]))
+        conn.close()
+    return _build(path, target)
+
+
+def _open_existing(target: Path) -> sqlite3.Connection | None:
+    if not target.exists():
+        return None
+    try:
+        conn = sqlite3.connect(f"file:{target}?mode=ro", uri=True)
+        if conn.execute("SELECT value FROM meta WHERE name = 'version'").fetchone() != (VERSION,):
+            conn.close()
+            return None
+        return conn
+    except sqlite3.Error:  # corrupt, truncated, or not ours: rebuild it
+        return None
+
+
+def _is_fresh(meta: dict[str, str], now: dict[str, int], path: Path, target: Path) -> bool:
+    recorded = json.loads(meta["stat"])
+    checked = int(meta["checked_ns"])
+    if recorded == now and checked - now["mtime_ns"] > RACY_NS:
+        return True
+    if recorded["size"] != now["size"] or _sha256(path) != meta["sha256"]:
+        return False
+    # same content: remember the new stat, so the next search needs no hashing
+    stamp = time.time_ns()
+    if stamp - now["mtime_ns"] > RACY_NS and _stat(path) == now:
+        with contextlib.suppress(sqlite3.Error), contextlib.closing(sqlite3.connect(target)) as rw:
+            with rw:
+                rw.execute("UPDATE meta SET value = ? WHERE name = 'stat'", (json.dumps(now),))
+                rw.execute("UPDATE meta SET value = ? WHERE name = 'checked_ns'", (str(stamp),))
+    return True
+
+
+def _build(path: Path, target: Path) -> Index:
+    from . import library
+
+    for _ in range(3):
+        before = _stat(path)
+        stamp = time.time_ns()
+        digest = _sha256(path)
+        records = library.load(path)
+        if _stat(path) == before:
+            break
+    else:
+        raise LibraryError(f"{path}: the library kept changing while it was being indexed; try again")
+    tmp = _temp_file(target)
+    conn = sqlite3.connect(tmp or ":memory:")
+    try:
+        _fill(conn, records)
+        meta = {"version": VERSION, "library": str(path.resolve()), "stat": json.dumps(before),
+                "sha256": digest, "checked_ns": str(stamp)}
+        conn.executemany("INSERT INTO meta VALUES (?, ?)", meta.items())
+        conn.commit()
+        fields = json.loads(conn.execute("SELECT value FROM meta WHERE name = 'fields'").fetchone()[0])
+        if tmp is None:
+            return Index(conn, fields)
+        conn.close()
+        os.replace(tmp, target)
+    except BaseException:
+        conn.close()
+        if tmp:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+        raise
+    return Index(sqlite3.connect(f"file:{target}?mode=ro", uri=True), fields)
+
+
+def _temp_file(target: Path) -> str | None:
+    """A temporary file beside the index, or None where the cache cannot be written."""
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        os.close(fd)
+        return tmp
+    except OSError:
+        return None
+
+
+_FTS_COLUMNS = (*TEXT_COLUMNS, "other", "year")
+
+
+def _fill(conn: sqlite3.Connection, records: list[Record]) -> None:
+    """Create the tables and index every record (the caller commits)."""
+    conn.execute("PRAGMA journal_mode = OFF")
+    conn.execute("PRAGMA synchronous = OFF")
+    conn.execute("CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    text = ", ".join(f"{c} TEXT NOT NULL" for c in _DOC_COLUMNS if c != "year")
+    conn.execute(f"CREATE TABLE docs (rowid INTEGER PRIMARY KEY, year INTEGER, {text})")
+    conn.execute("CREATE TABLE records (rowid INTEGER PRIMARY KEY, csl TEXT NOT NULL)")
+    conn.execute("CREATE TABLE vocab (name TEXT PRIMARY KEY, words TEXT NOT NULL)")
+    # which rows hold which words in which column, nothing more: no text, no positions
+    # (queries are single words and prefixes), no sizes; "_" joins "volume_12"
+    conn.execute(f"CREATE VIRTUAL TABLE fts USING fts5({', '.join(_FTS_COLUMNS)}, content='', columnsize=0, "
+                 "detail=column, tokenize=\"unicode61 tokenchars '_'\")")
+    fields: set[str] = set()
+    docs, texts, csl = [], [], []
+    for rowid, rec in enumerate(records):
+        doc = document(rec)
+        other = doc["other"]
+        fields.update(other)
+        tokens = " ".join(token_prefix(name) + w for name, value in other.items() for w in WORDS_RX.findall(value))
+        author = " ".join(dict.fromkeys(WORDS_RX.findall(doc["author"])))  # each order has the same words
+        texts.append((rowid, author, *(doc[c] for c in TEXT_COLUMNS[1:]), tokens, str(doc["year"] or "")))
+        doc["other"] = json.dumps(other, ensure_ascii=False)
+        docs.append((rowid, *(doc[c] for c in _DOC_COLUMNS)))
+        csl.append((rowid, json.dumps(rec.to_csl(), ensure_ascii=False)))
+    conn.executemany(f"INSERT INTO docs (rowid, {', '.join(_DOC_COLUMNS)}) VALUES ({', '.join('?' * (len(_DOC_COLUMNS) + 1))})", docs)
+    conn.executemany("INSERT INTO records VALUES (?, ?)", csl)
+    conn.executemany(f"INSERT INTO fts (rowid, {', '.join(_FTS_COLUMNS)}) VALUES ({', '.join('?' * (len(_FTS_COLUMNS) + 1))})", texts)
+    # each column's words, from FTS5's own vocabulary; other fields' words by field prefix
+    conn.execute("CREATE VIRTUAL TABLE temp.terms USING fts5vocab(main, fts, 'col')")
+    vocabs: dict[str, list[str]] = {}
+    for term, column in conn.execute("SELECT term, col FROM temp.terms ORDER BY col, term"):
+        if column == "other":
+            prefix, _, term = term.rpartition("_")
+            column = f"other:{prefix}_"
+        vocabs.setdefault(column, []).append(term)
+    conn.execute("DROP TABLE temp.terms")
+    conn.executemany("INSERT INTO vocab VALUES (?, ?)", ((name, "\n" + "\n".join(sorted(words)) + "\n") for name, words in vocabs.items()))
+    conn.execute("INSERT INTO meta VALUES ('fields', ?)", (json.dumps(sorted(fields)),))
