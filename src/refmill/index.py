@@ -69,6 +69,7 @@ class Index:
     conn: sqlite3.Connection
     fields: list[str] = field(default_factory=list)  # field names found in the records
     _vocabs: dict[str, str] = field(default_factory=dict)
+    _lists: dict[str, list[str]] = field(default_factory=dict)
 
     def docs(self, where: str | None, params: list[Any], columns: list[str]) -> Iterator[dict[str, Any]]:
         """Documents (only `columns`, plus rowid) of the rows `where` selects, in library order."""
@@ -113,8 +114,10 @@ class Index:
         from rapidfuzz.distance import OSA
         from rapidfuzz.process import extract
 
-        words = self._vocab(vocab).strip("\n").split("\n")
-        return [w for w, _, _ in extract(word, words, scorer=OSA.distance, score_cutoff=typos, limit=None)]
+        if vocab not in self._lists:
+            self._lists[vocab] = self._vocab(vocab).strip("\n").split("\n")
+        found = extract(word, self._lists[vocab], scorer=OSA.distance, score_cutoff=typos, limit=None)
+        return [w for w, _, _ in found]
 
 
 def open_index(library: str | os.PathLike[str]) -> Index:

@@ -14,13 +14,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
-import filelock
-
 from .errors import LibraryError
-from .formats import bibtex
 from .inputs import decode
-from .match import same_work, title_key
 from .model import Record, assign_keys, doi_key
+
+# bibtexparser, filelock and rapidfuzz (via match) are imported where they are used, so
+# that importing this module stays cheap for commands that never parse the library.
 
 DEFAULT_LIBRARY = "refs.bib"
 LOCK_TIMEOUT = 30.0  # seconds to wait for another refmill process to finish its write
@@ -41,6 +40,8 @@ def load(path: str | os.PathLike[str]) -> list[Record]:
         text = decode(path.read_bytes(), str(path))
     except OSError as exc:
         raise LibraryError(f"{path}: cannot read library ({exc.strerror or exc})") from None
+    from .formats import bibtex
+
     records, problems = bibtex.read(text, str(path))
     if problems:
         first = problems[0]
@@ -50,6 +51,8 @@ def load(path: str | os.PathLike[str]) -> list[Record]:
 
 
 def dumps(records: list[Record], ascii_only: bool = False) -> str:
+    from .formats import bibtex
+
     return bibtex.write(records, ascii_only=ascii_only, with_custom=True)
 
 
@@ -91,6 +94,8 @@ def write_atomic(path: str | os.PathLike[str], text: str, backup: bool = True) -
 @contextlib.contextmanager
 def locked(path: str | os.PathLike[str], timeout: float = LOCK_TIMEOUT) -> Iterator[None]:
     """Hold `<library>.lock` while reading-modifying-writing, so racing processes queue."""
+    import filelock
+
     lock_path = str(path) + ".lock"
     try:
         with filelock.FileLock(lock_path, timeout=timeout):
@@ -115,6 +120,8 @@ class Merge:
 
 def add_records(library: list[Record], new: list[Record]) -> Merge:
     """Append the records of `new` that the library does not already hold; key them."""
+    from .match import same_work, title_key
+
     by_doi = {doi_key(r.doi): r for r in library if r.doi}
     by_title: dict[str, list[Record]] = {}
     for rec in library:

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Collection, Iterable, Union
 
 from .errors import RefmillError
-from .model import TEXT_FIELDS, Record, fold
+from .model import TEXT_FIELDS, Record, fold, fold_all
 
 # Fields a term can name. A bare word searches ANY_FIELDS.
 NAMED_FIELDS = ("author", "title", "journal", "year", "doi", "type", "key", "publisher", "source")
@@ -59,42 +59,44 @@ class QueryError(RefmillError):
 # --- documents ---------------------------------------------------------------------------
 
 
-def plain(text: str) -> str:
-    """Folded text for matching; LaTeX ({\\"o}, {CAR}) decoded first."""
+def _decoded(text: str) -> str:
+    """LaTeX ({\\"o}, {CAR}) decoded; BibTeX values are decoded already, other input may not be."""
     if "\\" in text or "{" in text:
         from .formats.bibtex import latex_to_text
 
-        text = latex_to_text(text)
-    return fold(text)
+        return latex_to_text(text)
+    return text
 
 
-def _names(people: Iterable[Any]) -> list[str]:
-    """Each person as "family given" and "given family", so either order matches."""
-    out: list[str] = []
-    for p in people:
-        if p.literal:
-            out.append(plain(p.literal))
-            continue
-        family = " ".join(x for x in (p.non_dropping_particle, p.family) if x)
-        given = " ".join(x for x in (p.given, p.dropping_particle) if x)
-        out.append(plain(f"{family} {given} {p.suffix}"))
-        if given:
-            out.append(plain(f"{given} {family} {p.suffix}"))
-    return [n for n in out if n]
+def plain(text: str) -> str:
+    """Folded text for matching: LaTeX decoded, then `model.fold`."""
+    return fold(_decoded(text))
+
+
+def _name_forms(p: Any) -> list[str]:
+    """A person as "family given" and "given family", so that either order matches."""
+    if p.literal:
+        return [p.literal]
+    family = " ".join(x for x in (p.non_dropping_particle, p.family) if x)
+    given = " ".join(x for x in (p.given, p.dropping_particle) if x)
+    forms = [f"{family} {given} {p.suffix}"]
+    if given:
+        forms.append(f"{given} {family} {p.suffix}")
+    return forms
 
 
 def _join(items: Iterable[str]) -> str:
     return SEPARATOR.join(i for i in items if i)
 
 
-def _type_names(rec: Record) -> list[str]:
+def _type_names(rec: Record) -> tuple[str, str]:
     """The CSL type and the BibTeX entry type, so `type:article` and `type:phdthesis` work."""
     from .formats.bibtex import TYPE_TO_BIBTEX
 
     bib = TYPE_TO_BIBTEX.get(rec.type, "misc")
     if rec.type == "thesis":
         bib = "mastersthesis" if "master" in rec.get("genre").lower() else "phdthesis"
-    return [fold(rec.type), bib]
+    return rec.type, bib
 
 
 _COLUMN_FIELDS = {"title": "title", "DOI": "doi", "keyword": "keyword", "abstract": "abstract",
@@ -104,29 +106,38 @@ _COLUMN_FIELDS = {"title": "title", "DOI": "doi", "keyword": "keyword", "abstrac
 def document(rec: Record) -> dict[str, Any]:
     """What search sees of a record: folded text per field, the year, and sort keys."""
     people = rec.author + rec.editor
+    forms = [_name_forms(p) for p in people]
+    fields = list(rec.fields.items())
+    custom = [(k.lower(), v if isinstance(v, str) else json.dumps(v, ensure_ascii=False))
+              for k, v in rec.custom.items()]
+    texts = [form for person in forms for form in person] + [v for _, v in fields] + [v for _, v in custom]
+    texts = [_decoded(t) for t in texts]
+    texts += [rec.id, *_type_names(rec)]
+    folded = iter(fold_all(texts))  # in the order of `texts`
+    names = [[next(folded) for _ in person] for person in forms]
     doc: dict[str, Any] = dict.fromkeys(TEXT_COLUMNS, "")
     other: dict[str, str] = {}
-    for name, value in rec.fields.items():
+    for name, _ in fields:
         if name in _COLUMN_FIELDS:
-            doc[_COLUMN_FIELDS[name]] = plain(value)
+            doc[_COLUMN_FIELDS[name]] = next(folded)
         else:
-            other[name.lower()] = plain(value)
-    doc["author"] = _join(_names(people))
+            other[name.lower()] = next(folded)
+    for name, _ in custom:
+        value = next(folded)
+        if name == "source":
+            doc["source"] = value
+        elif name not in other:
+            other[name] = value
+    doc["key"] = next(folded)
+    doc["type"] = _join(folded)
+    doc["author"] = _join(form for person in names for form in person)
     doc["journal"] = _join([other.get("container-title", ""), other.get("container-title-short", "")])
-    doc["type"] = _join(_type_names(rec))
-    doc["key"] = fold(rec.id)
-    doc["source"] = plain(str(rec.custom.get("source") or ""))
     if rec.editor:
-        other["editor"] = _join(_names(rec.editor))
-    for name, value in rec.custom.items():
-        name = name.lower()
-        if name not in other and name != "source":
-            other[name] = plain(value if isinstance(value, str) else json.dumps(value, ensure_ascii=False))
-    first = people[0] if people else None
+        other["editor"] = _join(form for person in names[len(rec.author):] for form in person)
     doc.update(
         year=rec.year,
         other=other,
-        sort_author=plain(first.full_family + " " + first.given) if first else "",
+        sort_author=names[0][0] if names else "",
         sort_title=doc["title"],
         sort_key=rec.id.casefold(),
     )
@@ -266,6 +277,8 @@ def parse(query: str, fields: Collection[str] = ()) -> Node:
         return children[0] if len(children) == 1 else And(tuple(children))
 
     def parse_unary() -> Node:
+        if peek("end"):
+            raise _bad(tokens[-1], "a term should follow")
         token = take()
         if token.kind == "NOT":
             if peek("end", ")", "OR", "AND"):
@@ -274,6 +287,8 @@ def parse(query: str, fields: Collection[str] = ()) -> Node:
         if token.kind == "(":
             if peek(")"):
                 raise _bad(token, "empty parentheses")
+            if peek("end"):
+                raise _bad(token, "this parenthesis is never closed")
             inner = parse_or()
             if peek("end"):
                 raise _bad(token, "this parenthesis is never closed")
@@ -376,19 +391,24 @@ def _field_text(doc: dict[str, Any], name: str) -> str:
     return other.get(name, "")
 
 
-def _fuzzy_in(value: str, text: str) -> bool:
-    """Every word of `value` is in `text`, or close to one of its words (rapidfuzz OSA)."""
+@functools.lru_cache(maxsize=1 << 16)  # the same words recur across records
+def _close(word: str, other: str) -> bool:
+    """Within the typo budget of `word` (optimal string alignment: a swap is one edit)."""
     from rapidfuzz.distance import OSA
-    from rapidfuzz.process import extractOne
 
+    k = typos(word)
+    return OSA.distance(word, other, score_cutoff=k) <= k
+
+
+def _fuzzy_in(value: str, text: str) -> bool:
+    """Every word of `value` is inside `text`, or within its typo budget of one of its words."""
     words = None
     for q in value.split():
         if q in text:
             continue
         if words is None:
             words = WORDS_RX.findall(text)
-        k = typos(q)
-        if not k or extractOne(q, words, scorer=OSA.distance, score_cutoff=k) is None:
+        if not typos(q) or not any(_close(q, w) for w in words):
             return False
     return True
 

@@ -5,15 +5,26 @@ returns text. Pasted text is a reader too (the parser), so every command reads e
 """
 from __future__ import annotations
 
+import importlib
 import json
 import re
-from typing import Callable, Iterable
+from typing import Any, Callable, Iterable
 
 from ..errors import Problem
 from ..model import Record
-from . import bibtex, csljson, ris
+from . import csljson
 
 Reader = Callable[[str, str], "tuple[list[Record], list[Problem]]"]
+
+
+def _lazy(module: str, name: str) -> Callable[..., Any]:
+    """`module.name`, imported on first call: bibtexparser and rispy load only when used,
+    which keeps commands that need neither (a search on a fresh index) quick to start."""
+
+    def call(*args: Any, **kwargs: Any) -> Any:
+        return getattr(importlib.import_module(f"{__name__}.{module}"), name)(*args, **kwargs)
+
+    return call
 
 
 def _read_text(text: str, source: str) -> tuple[list[Record], list[Problem]]:
@@ -29,8 +40,8 @@ def _read_lines(text: str, source: str) -> tuple[list[Record], list[Problem]]:
 
 
 READERS: dict[str, Reader] = {
-    "bibtex": bibtex.read,
-    "ris": ris.read,
+    "bibtex": _lazy("bibtex", "read"),
+    "ris": _lazy("ris", "read"),
     "csl-json": csljson.read_array,
     "jsonl": csljson.read_lines,
     "text": _read_text,
@@ -43,8 +54,8 @@ def write_keys(records: Iterable[Record]) -> str:
 
 
 WRITERS: dict[str, Callable[..., str]] = {
-    "bibtex": bibtex.write,
-    "ris": ris.write,
+    "bibtex": _lazy("bibtex", "write"),
+    "ris": _lazy("ris", "write"),
     "csl-json": csljson.write_array,
     "jsonl": csljson.write_lines,
     "keys": write_keys,
