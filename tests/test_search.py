@@ -445,6 +445,32 @@ def test_cli_malformed_query_exits_2_naming_the_term(invoke, lib):
         "(2014..2018) or a comparison (>=2015, <2010)\n")
 
 
+@pytest.mark.parametrize(
+    "args, query",
+    [
+        (["journal:n engl j med"], 'journal:"n engl j med"'),  # journal:"n engl j med" in a shell
+        (["journal:blood", "OR", "journal:n engl j med"], 'journal:blood OR journal:"n engl j med"'),
+        (["chimeric antigen"], '"chimeric antigen"'),
+        (["-author:de angelo"], '-author:"de angelo"'),
+        (["~shanon maud"], '~"shanon maud"'),
+        (["Cancer: a review"], '"Cancer: a review"'),
+        (["title:to be or not"], 'title:"to be or not"'),
+        (['title:"chimeric antigen"', "NOT", "author:kantarjian"], 'title:"chimeric antigen" NOT author:kantarjian'),
+        (["author:maude year:2014"], "author:maude year:2014"),  # a whole query in one argument
+        (["(a OR b) c"], "(a OR b) c"),
+        (["a NOT b"], "a NOT b"),
+    ],
+)
+def test_arguments_quoted_for_the_shell_are_phrases(args, query):
+    assert search.join_args(args) == query
+
+
+def test_cli_phrase_from_shell_quotes(invoke, lib):
+    result = invoke(["search", "journal:blood", "OR", "journal:n engl j med", "--format", "keys", "--library", lib])
+    assert result.stdout.split() == ["gokbuget2017car", "kantarjian2016inotuzumab", "maude2014chimeric"]
+    assert invoke(["search", "antigen chimeric", "--library", lib]).exit_code == 1  # a phrase, not two words
+
+
 def test_cli_negation_after_double_dash(invoke, lib):
     result = invoke(["search", "--library", lib, "--format", "keys", "--", "chimeric", "-author:gokbuget"])
     assert result.exit_code == 0 and result.stdout == "maude2014chimeric\n"
@@ -513,6 +539,15 @@ def test_cli_in_unreadable_input(invoke, tmp_path):
     empty.write_text("")
     result = invoke(["search", "--in", empty, "x"])
     assert result.exit_code == 2 and "empty input" in result.stderr
+
+
+def test_cli_in_partial_input_exits_3_after_the_matches(invoke, lib, tmp_path):
+    empty = tmp_path / "empty.ris"
+    empty.write_text("")
+    result = invoke(["search", "--in", lib, "--in", empty, "author:maude", "--format", "keys"])
+    assert result.exit_code == 3
+    assert result.stdout == "gokbuget2017car\nmaude2014chimeric\n"
+    assert result.stderr == f"Warning: {empty}: empty input\n"
 
 
 def test_cli_needs_a_query_and_a_library(invoke, tmp_path):

@@ -305,6 +305,7 @@ def search(query: tuple[str, ...], library_path: str, inputs: tuple[str, ...], c
     by name (volume, pmid, keyword, …). A bare word searches title, authors, journal, year,
     DOI, keywords, abstract and note. year: takes 2017, 2014..2018, >=2015, <2010. ~word
     allows typos. A leading - negates, after -- (so that it is not read as an option).
+    An argument with spaces and no query syntax is one phrase: journal:"n engl j med".
 
     \b
     Examples:
@@ -316,7 +317,7 @@ def search(query: tuple[str, ...], library_path: str, inputs: tuple[str, ...], c
     """
     from . import search as core
 
-    text = " ".join(query).strip()
+    text = core.join_args(query)
     if not text:
         raise click.UsageError("no query given; for example: refmill search author:smith year:>=2020")
     problems = 0

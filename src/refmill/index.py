@@ -17,6 +17,7 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import sqlite3
 import tempfile
 import time
@@ -167,13 +168,11 @@ def _is_fresh(meta: dict[str, str], now: dict[str, int], path: Path, target: Pat
 
 
 def _build(path: Path, target: Path) -> Index:
-    from . import library
-
     for _ in range(3):
         before = _stat(path)
         stamp = time.time_ns()
         digest = _sha256(path)
-        records = library.load(path)
+        rows = _read(path)
         if _stat(path) == before:
             break
     else:
@@ -181,14 +180,13 @@ def _build(path: Path, target: Path) -> Index:
     tmp = _temp_file(target)
     conn = sqlite3.connect(tmp or ":memory:")
     try:
-        _fill(conn, records)
+        _write(conn, rows)
         meta = {"version": VERSION, "library": str(path.resolve()), "stat": json.dumps(before),
                 "sha256": digest, "checked_ns": str(stamp)}
         conn.executemany("INSERT INTO meta VALUES (?, ?)", meta.items())
         conn.commit()
-        fields = json.loads(conn.execute("SELECT value FROM meta WHERE name = 'fields'").fetchone()[0])
         if tmp is None:
-            return Index(conn, fields)
+            return Index(conn, sorted(rows.fields))
         conn.close()
         os.replace(tmp, target)
     except BaseException:
@@ -197,7 +195,7 @@ def _build(path: Path, target: Path) -> Index:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
         raise
-    return Index(sqlite3.connect(f"file:{target}?mode=ro", uri=True), fields)
+    return Index(sqlite3.connect(f"file:{target}?mode=ro", uri=True), sorted(rows.fields))
 
 
 def _temp_file(target: Path) -> str | None:
@@ -211,11 +209,95 @@ def _temp_file(target: Path) -> str | None:
         return None
 
 
+# --- reading the library into rows ------------------------------------------------------
+
+PARALLEL_BYTES = 4 << 20  # a library this large is read by two processes where it can be
+_STRING_RX = re.compile(r"@\s*string\s*[{(]", re.IGNORECASE)
+_ENTRY_START_RX = re.compile(r"\}[ \t]*\r?\n(?:[ \t]*\r?\n)*(?=@[A-Za-z]+\s*[{(])")
 _FTS_COLUMNS = (*TEXT_COLUMNS, "other", "year")
 
 
-def _fill(conn: sqlite3.Connection, records: list[Record]) -> None:
-    """Create the tables and index every record (the caller commits)."""
+@dataclass
+class Rows:
+    """What the index stores of some records, in library order."""
+
+    docs: list[tuple[Any, ...]] = field(default_factory=list)  # _DOC_COLUMNS
+    words: list[tuple[str, ...]] = field(default_factory=list)  # _FTS_COLUMNS
+    csl: list[str] = field(default_factory=list)
+    keys: list[str] = field(default_factory=list)
+    fields: set[str] = field(default_factory=set)  # names of "other" fields seen
+
+    def extend(self, more: "Rows") -> None:
+        self.docs += more.docs
+        self.words += more.words
+        self.csl += more.csl
+        self.keys += more.keys
+        self.fields |= more.fields
+
+
+def _rows(records: list[Record]) -> Rows:
+    rows = Rows()
+    for rec in records:
+        doc = document(rec)
+        other = doc["other"]
+        rows.fields.update(other)
+        tokens = " ".join(token_prefix(name) + w for name, value in other.items() for w in WORDS_RX.findall(value))
+        author = " ".join(dict.fromkeys(WORDS_RX.findall(doc["author"])))  # each order has the same words
+        rows.words.append((author, *(doc[c] for c in TEXT_COLUMNS[1:]), tokens, str(doc["year"] or "")))
+        doc["other"] = json.dumps(other, ensure_ascii=False)
+        rows.docs.append(tuple(doc[c] for c in _DOC_COLUMNS))
+        rows.csl.append(json.dumps(rec.to_csl(), ensure_ascii=False))
+        rows.keys.append(rec.id)
+    return rows
+
+
+def _read(path: Path) -> Rows:
+    """The rows of every record of the library, exactly as `library.load` reads them."""
+    from . import library
+
+    if path.stat().st_size >= PARALLEL_BYTES:
+        rows = _read_in_two(path)
+        if rows is not None:
+            return rows
+    return _rows(library.load(path))
+
+
+def _read_in_two(path: Path) -> Rows | None:
+    """Read the two halves of the file in two processes (bibtexparser takes about 0.2 ms an
+    entry). None where that could differ from reading it whole: @string macros, a problem
+    in either half (the whole read then reports it), a key in both halves, no fork."""
+    import multiprocessing
+
+    from .inputs import decode
+
+    if "fork" not in multiprocessing.get_all_start_methods() or (os.cpu_count() or 1) < 2:
+        return None
+    try:
+        text = decode(path.read_bytes(), str(path))
+    except (OSError, LibraryError, ValueError):
+        return None
+    cut = _ENTRY_START_RX.search(text, len(text) // 2)
+    if cut is None or _STRING_RX.search(text):
+        return None
+    with multiprocessing.get_context("fork").Pool(1) as pool:
+        later = pool.apply_async(_read_text, (text[cut.end():], str(path)))
+        rows = _read_text(text[: cut.end()], str(path))
+        second = later.get()
+    if rows is None or second is None or set(rows.keys) & set(second.keys):
+        return None
+    rows.extend(second)
+    return rows
+
+
+def _read_text(text: str, source: str) -> Rows | None:
+    from .formats import bibtex
+
+    records, problems = bibtex.read(text, source)
+    return None if problems else _rows(records)
+
+
+def _write(conn: sqlite3.Connection, rows: Rows) -> None:
+    """Create the tables and store the rows (the caller commits)."""
     conn.execute("PRAGMA journal_mode = OFF")
     conn.execute("PRAGMA synchronous = OFF")
     conn.execute("CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)")
@@ -227,21 +309,15 @@ def _fill(conn: sqlite3.Connection, records: list[Record]) -> None:
     # (queries are single words and prefixes), no sizes; "_" joins "volume_12"
     conn.execute(f"CREATE VIRTUAL TABLE fts USING fts5({', '.join(_FTS_COLUMNS)}, content='', columnsize=0, "
                  "detail=column, tokenize=\"unicode61 tokenchars '_'\")")
-    fields: set[str] = set()
-    docs, texts, csl = [], [], []
-    for rowid, rec in enumerate(records):
-        doc = document(rec)
-        other = doc["other"]
-        fields.update(other)
-        tokens = " ".join(token_prefix(name) + w for name, value in other.items() for w in WORDS_RX.findall(value))
-        author = " ".join(dict.fromkeys(WORDS_RX.findall(doc["author"])))  # each order has the same words
-        texts.append((rowid, author, *(doc[c] for c in TEXT_COLUMNS[1:]), tokens, str(doc["year"] or "")))
-        doc["other"] = json.dumps(other, ensure_ascii=False)
-        docs.append((rowid, *(doc[c] for c in _DOC_COLUMNS)))
-        csl.append((rowid, json.dumps(rec.to_csl(), ensure_ascii=False)))
-    conn.executemany(f"INSERT INTO docs (rowid, {', '.join(_DOC_COLUMNS)}) VALUES ({', '.join('?' * (len(_DOC_COLUMNS) + 1))})", docs)
-    conn.executemany("INSERT INTO records VALUES (?, ?)", csl)
-    conn.executemany(f"INSERT INTO fts (rowid, {', '.join(_FTS_COLUMNS)}) VALUES ({', '.join('?' * (len(_FTS_COLUMNS) + 1))})", texts)
+
+    def insert(table: str, columns: tuple[str, ...], values: list[Any]) -> None:
+        marks = ", ".join("?" * (len(columns) + 1))
+        conn.executemany(f"INSERT INTO {table} (rowid, {', '.join(columns)}) VALUES ({marks})",
+                         ((rowid, *row) for rowid, row in enumerate(values)))
+
+    insert("docs", _DOC_COLUMNS, rows.docs)
+    insert("records", ("csl",), [(c,) for c in rows.csl])
+    insert("fts", _FTS_COLUMNS, rows.words)
     # each column's words, from FTS5's own vocabulary; other fields' words by field prefix
     conn.execute("CREATE VIRTUAL TABLE temp.terms USING fts5vocab(main, fts, 'col')")
     vocabs: dict[str, list[str]] = {}
@@ -252,4 +328,4 @@ def _fill(conn: sqlite3.Connection, records: list[Record]) -> None:
         vocabs.setdefault(column, []).append(term)
     conn.execute("DROP TABLE temp.terms")
     conn.executemany("INSERT INTO vocab VALUES (?, ?)", ((name, "\n" + "\n".join(sorted(words)) + "\n") for name, words in vocabs.items()))
-    conn.execute("INSERT INTO meta VALUES ('fields', ?)", (json.dumps(sorted(fields)),))
+    conn.execute("INSERT INTO meta VALUES ('fields', ?)", (json.dumps(sorted(rows.fields)),))

@@ -236,6 +236,30 @@ def _tokens(query: str) -> list[_Token]:
     return out
 
 
+_PREFIX_RX = re.compile(r"(-?~?(?:[A-Za-z][\w-]*:(?=\S))?~?)(.*)", re.DOTALL)
+
+
+def _is_syntax(word: str) -> bool:
+    return word in ("OR", "AND", "NOT") or (len(word) > 1 and word[0] in "-~") or bool(_FIELD_RX.fullmatch(word))
+
+
+def join_args(args: Iterable[str]) -> str:
+    """The query in command-line arguments.
+
+    An argument holding spaces but no query syntax was quoted for the shell, as in
+    `journal:"n engl j med"` (which arrives as `journal:n engl j med`): it is one phrase.
+    An argument with syntax (quotes, parentheses, operators, more field: terms) is query text.
+    """
+    parts = []
+    for arg in args:
+        words = arg.split()
+        if len(words) > 1 and not re.search(r'["()]', arg) and not any(_is_syntax(w) for w in words[1:]):
+            prefix, rest = _PREFIX_RX.fullmatch(" ".join(words)).groups()
+            arg = f'{prefix}"{rest}"'
+        parts.append(arg)
+    return " ".join(parts).strip()
+
+
 def parse(query: str, fields: Collection[str] = ()) -> Node:
     """Parse a query; `fields` are extra field names the data holds (custom keys).
 
@@ -394,10 +418,15 @@ def _field_text(doc: dict[str, Any], name: str) -> str:
 @functools.lru_cache(maxsize=1 << 16)  # the same words recur across records
 def _close(word: str, other: str) -> bool:
     """Within the typo budget of `word` (optimal string alignment: a swap is one edit)."""
-    from rapidfuzz.distance import OSA
-
     k = typos(word)
-    return OSA.distance(word, other, score_cutoff=k) <= k
+    return _osa().distance(word, other, score_cutoff=k) <= k
+
+
+@functools.lru_cache(maxsize=None)
+def _osa() -> Any:
+    from rapidfuzz.distance import OSA  # only `~` terms need rapidfuzz
+
+    return OSA
 
 
 def _fuzzy_in(value: str, text: str) -> bool:
