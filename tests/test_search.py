@@ -392,6 +392,35 @@ def test_unwritable_cache_still_searches(lib, tmp_path, monkeypatch):
     assert keys("author:maude", lib) == ["gokbuget2017car", "maude2014chimeric"]
 
 
+def test_two_processes_read_what_one_reads(lib, monkeypatch):
+    whole = index._rows(library.load(lib))
+    assert index._read_in_two(lib) == whole
+    monkeypatch.setattr(index, "PARALLEL_BYTES", 0)
+    assert index._read(lib) == whole
+    assert keys("author:maude", lib) == ["gokbuget2017car", "maude2014chimeric"]
+
+
+@pytest.mark.parametrize(
+    "extra, error",
+    [
+        ("@string{nejm = {N Engl J Med}}\n", None),  # macros: one process reads it
+        ("@article{gokbuget2017car, title={Again}}\n", "duplicate key 'gokbuget2017car'"),
+        ("@article{broken, title={unclosed\n", "malformed BibTeX"),
+    ],
+    ids=["string-macro", "key-in-both-halves", "malformed-second-half"],
+)
+def test_two_process_read_falls_back_to_one(lib, monkeypatch, extra, error):
+    lib.write_text(LIBRARY + "\n" + extra, encoding="utf-8")
+    assert index._read_in_two(lib) is None
+    monkeypatch.setattr(index, "PARALLEL_BYTES", 0)
+    if error is None:
+        assert len(index._read(lib).keys) == len(ALL)
+    else:
+        with pytest.raises(LibraryError, match=error) as err:
+            index._read(lib)
+        assert str(err.value) == str(pytest.raises(LibraryError, library.load, lib).value)
+
+
 def test_missing_and_malformed_libraries(tmp_path):
     with pytest.raises(LibraryError, match="no such library"):
         search.search_library("x", str(tmp_path / "none.bib"))
