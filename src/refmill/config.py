@@ -10,14 +10,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import platformdirs
-
 from .errors import RefmillError
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - Python 3.10
-    import tomli as tomllib
+# platformdirs and the TOML parser are imported where needed: start-up time counts for
+# `refmill search`, which may need neither.
 
 # name -> (environment variable, default)
 SETTINGS: dict[str, tuple[str | None, Any]] = {
@@ -32,7 +28,11 @@ class ConfigError(RefmillError):
 
 
 def config_dir() -> Path:
-    return Path(os.environ.get("REFMILL_CONFIG_DIR") or platformdirs.user_config_dir("refmill"))
+    if os.environ.get("REFMILL_CONFIG_DIR"):
+        return Path(os.environ["REFMILL_CONFIG_DIR"])
+    import platformdirs
+
+    return Path(platformdirs.user_config_dir("refmill"))
 
 
 def config_path() -> Path:
@@ -40,11 +40,20 @@ def config_path() -> Path:
 
 
 def cache_dir() -> Path:
-    return Path(os.environ.get("REFMILL_CACHE_DIR") or platformdirs.user_cache_dir("refmill"))
+    if os.environ.get("REFMILL_CACHE_DIR"):
+        return Path(os.environ["REFMILL_CACHE_DIR"])
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("refmill"))
 
 
 def load(path: Path | None = None) -> dict[str, Any]:
     """The config file as a dict; {} when there is none."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - Python 3.10
+        import tomli as tomllib
+
     path = path or config_path()
     try:
         text = path.read_text(encoding="utf-8")
