@@ -32,7 +32,6 @@ from .search import TEXT_COLUMNS, WORDS_RX, document, token_prefix
 
 VERSION = "1"  # bump when documents change shape: older index files are then rebuilt
 RACY_NS = 2_000_000_000  # a file written this close to its indexing is checked by content
-_STAT = ("size", "mtime_ns", "ctime_ns", "ino")
 _DOC_COLUMNS = (*TEXT_COLUMNS, "other", "year", "sort_author", "sort_title", "sort_key")
 
 
@@ -128,26 +127,30 @@ def open_index(library: str | os.PathLike[str]) -> Index:
         raise LibraryError(f"{path}: is a directory, not a library file")
     target = index_path(path)
     now = _stat(path)
-    conn = _open_existing(target)
-    if conn is not None:
-        meta = dict(conn.execute("SELECT name, value FROM meta"))
+    found = _open_existing(target)
+    if found is not None:
+        conn, meta = found
         if _is_fresh(meta, now, path, target):
             return Index(conn, json.loads(meta["fields"]))
         conn.close()
     return _build(path, target)
 
 
-def _open_existing(target: Path) -> sqlite3.Connection | None:
+def _open_existing(target: Path) -> tuple[sqlite3.Connection, dict[str, str]] | None:
+    """The index file and its metadata, if it is one of this version."""
     if not target.exists():
         return None
+    conn = None
     try:
         conn = sqlite3.connect(f"file:{target}?mode=ro", uri=True)
-        if conn.execute("SELECT value FROM meta WHERE name = 'version'").fetchone() != (VERSION,):
-            conn.close()
-            return None
-        return conn
+        meta = dict(conn.execute("SELECT name, value FROM meta"))
+        if meta.get("version") == VERSION and {"stat", "sha256", "checked_ns", "fields"} <= meta.keys():
+            return conn, meta
     except sqlite3.Error:  # corrupt, truncated, or not ours: rebuild it
-        return None
+        pass
+    if conn is not None:
+        conn.close()
+    return None
 
 
 def _is_fresh(meta: dict[str, str], now: dict[str, int], path: Path, target: Path) -> bool:

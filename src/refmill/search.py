@@ -404,10 +404,11 @@ def typos(word: str) -> int:
 
 
 def _field_text(doc: dict[str, Any], name: str) -> str:
-    if name in doc:
+    if name in TEXT_COLUMNS:
         return doc[name]
     if name == "any":
-        doc["any"] = _join(str(doc[f] or "") for f in ANY_FIELDS)
+        if "any" not in doc:
+            doc["any"] = _join(str(doc[f] or "") for f in ANY_FIELDS)
         return doc["any"]
     other = doc["other"]
     if isinstance(other, str):  # from the index: decoded on first use
