@@ -466,6 +466,15 @@ def test_cli_jsonl_by_default_and_exit_codes(invoke, lib):
     assert none.exit_code == 1 and none.stdout == "" and none.stderr == ""
 
 
+def test_jsonl_from_the_index_is_what_the_writer_gives(lib):
+    from refmill import formats
+
+    for query in ("year:1000..3000", "NOT year:1000..3000", "author:maude"):
+        found = search.search_library(query, str(lib), sort="-title")
+        assert found.jsonl() == formats.write(found.records(), "jsonl")
+        assert found.jsonl() == search.search_records(query, library.load(lib), sort="-title").jsonl()
+
+
 def test_cli_malformed_query_exits_2_naming_the_term(invoke, lib):
     result = invoke(["search", "author:maude", "year:20x", "--library", lib])
     assert result.exit_code == 2 and result.stdout == ""

@@ -329,9 +329,12 @@ def search(query: tuple[str, ...], library_path: str, inputs: tuple[str, ...], c
         found = core.search_records(text, records, sort, limit)
     else:
         found = core.search_library(text, library_path, sort, limit)
+    chosen = _choose_format(fmt, output)
     if count:
         click.echo(len(found))
-    elif found or _choose_format(fmt, output) != "table":
+    elif chosen == "jsonl" and not output:
+        click.echo(found.jsonl(), nl=False)
+    elif found or chosen != "table":
         emit(found.records(), fmt, output, ascii_only)
     if not found:
         click.get_current_context().exit(int(ExitCode.NO_MATCH))

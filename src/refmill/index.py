@@ -80,15 +80,18 @@ class Index:
         for row in self.conn.execute(sql + " ORDER BY rowid", params):
             yield dict(zip(names, row))
 
-    def records(self, rowids: list[int]) -> list[Record]:
-        """The records of these rows, in this order."""
-        found: dict[int, Record] = {}
+    def csl(self, rowids: list[int]) -> list[str]:
+        """The records of these rows as CSL-JSON text (one line each), in this order."""
+        found: dict[int, str] = {}
         for start in range(0, len(rowids), 500):
             chunk = rowids[start : start + 500]
             marks = ",".join("?" * len(chunk))
-            for rowid, csl in self.conn.execute(f"SELECT rowid, csl FROM records WHERE rowid IN ({marks})", chunk):
-                found[rowid] = Record.from_csl(json.loads(csl))
+            found.update(self.conn.execute(f"SELECT rowid, csl FROM records WHERE rowid IN ({marks})", chunk))
         return [found[r] for r in rowids]
+
+    def records(self, rowids: list[int]) -> list[Record]:
+        """The records of these rows, in this order."""
+        return [Record.from_csl(json.loads(text)) for text in self.csl(rowids)]
 
     def _vocab(self, name: str) -> str:
         """The words of one vocabulary, sorted, one a line, with "\\n" before and after."""

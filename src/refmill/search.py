@@ -634,12 +634,22 @@ class Matches:
 
     docs: list[dict[str, Any]]
     load: Callable[[list[dict[str, Any]]], list[Record]]
+    load_lines: Callable[[list[dict[str, Any]]], list[str]] | None = None
 
     def __len__(self) -> int:
         return len(self.docs)
 
     def records(self) -> list[Record]:
         return self.load(self.docs)
+
+    def jsonl(self) -> str:
+        """The matches as JSON lines, exactly as `formats.write(records, "jsonl")` gives them;
+        from the index without building records (pipes move many)."""
+        if self.load_lines is None:
+            from .formats import csljson
+
+            return csljson.write_lines(self.records())
+        return "".join(line + "\n" for line in self.load_lines(self.docs))
 
 
 def _select(node: Node, docs: Iterable[dict[str, Any]], sort: list[tuple[str, bool]], limit: int | None) -> list[dict[str, Any]]:
@@ -670,4 +680,4 @@ def search_library(query: str, library: str, sort: str | None = None, limit: int
     node = parse(query, idx.fields)
     sql = narrow(node, idx)
     hits = _select(node, idx.docs(sql.where, sql.params, columns_for(node, spec)), spec, limit)
-    return Matches(hits, lambda ds: idx.records([d["rowid"] for d in ds]))
+    return Matches(hits, lambda ds: idx.records([d["rowid"] for d in ds]), lambda ds: idx.csl([d["rowid"] for d in ds]))
