@@ -226,7 +226,7 @@ def test_query_semantics(lib, query, expected):
         ("author:maude AND", "AND", "AND needs a term on both sides"),
         ("author:maude NOT", "NOT", "NOT needs a term after it"),
         ("- author:maude", "-", "'-' needs a term right after it"),
-        ("auther:maude", "auther:maude", "unknown field 'auther'"),
+        ("auther:maude", "auther:maude", "unknown field 'auther'; did you mean author:?"),
         ("author:", "author:", "author: needs a value"),
         ('title:""', 'title:""', "title: needs a value"),
         ("year:20x", "year:20x", "year: takes a year (2017), a range (2014..2018) or a comparison"),
@@ -419,6 +419,11 @@ def test_two_process_read_falls_back_to_one(lib, monkeypatch, extra, error):
         with pytest.raises(LibraryError, match=error) as err:
             index._read(lib)
         assert str(err.value) == str(pytest.raises(LibraryError, library.load, lib).value)
+
+
+def test_a_query_too_large_to_narrow_is_still_answered(lib):
+    many = " OR ".join(f"author:nobody{i}" for i in range(1200)) + " OR author:lee"
+    assert keys(many, lib) == ["lee2019thesis"]
 
 
 def test_missing_and_malformed_libraries(tmp_path):

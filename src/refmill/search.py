@@ -20,6 +20,7 @@ from __future__ import annotations
 import functools
 import json
 import re
+import sqlite3
 from dataclasses import dataclass, field
 from typing import Any, Callable, Collection, Iterable, Union
 
@@ -356,7 +357,11 @@ def _term(token: _Token, known: Collection[str]) -> Term:
     if name is not None:
         field_name = ALIASES.get(name, name)
         if field_name not in NAMED_FIELDS and field_name not in TEXT_COLUMNS and field_name not in known:
-            raise _bad(token, f"unknown field {name!r}; use {', '.join(NAMED_FIELDS)} (or a, t, j, y), "
+            import difflib
+
+            near = difflib.get_close_matches(name, [*NAMED_FIELDS, *TEXT_COLUMNS, *ALIASES, *known], n=1)
+            hint = f"did you mean {near[0]}:? " if near else ""
+            raise _bad(token, f"unknown field {name!r}; {hint}use {', '.join(NAMED_FIELDS)} (or a, t, j, y), "
                               "a record field such as volume or pmid, or quotes to search for the text")
         if not raw.strip():
             raise _bad(token, f'{name}: needs a value ({name}:word or {name}:"a phrase")')
@@ -679,5 +684,10 @@ def search_library(query: str, library: str, sort: str | None = None, limit: int
     idx = index.open_index(library)
     node = parse(query, idx.fields)
     sql = narrow(node, idx)
-    hits = _select(node, idx.docs(sql.where, sql.params, columns_for(node, spec)), spec, limit)
+    columns = columns_for(node, spec)
+    try:
+        docs = list(idx.docs(sql.where, sql.params, columns))
+    except sqlite3.OperationalError:  # a query too large for SQLite to narrow: read every row
+        docs = list(idx.docs(None, [], columns))
+    hits = _select(node, docs, spec, limit)
     return Matches(hits, lambda ds: idx.records([d["rowid"] for d in ds]), lambda ds: idx.csl([d["rowid"] for d in ds]))
