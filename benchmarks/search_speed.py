@@ -156,6 +156,7 @@ QUERIES = [
     ["author:maude", "year:2014..2018", "CD19"],
     ['title:"chimeric antigen"', "NOT", "author:kantarjian", "--format", "keys"],
     ["journal:blood", "OR", "journal:n engl j med", "--sort", "year", "--count"],
+    ["journal:blood", "OR", "journal:n engl j med", "--sort", "year"],  # JSON lines, as in a pipe
     ["journal:blood", "OR", "journal:n engl j med", "--sort", "year", "--format", "bibtex"],
     ["author:gokbuget", "--count"],
     ["~kantarjan", "--count"],
@@ -205,7 +206,7 @@ def main() -> None:
         runs = [refmill(query, env) for _ in range(args.runs)]
         walls = [w for w, _, _ in runs]
         proc = runs[-1][2]
-        hits = proc.stdout.strip() if "--count" in query else f"{len(proc.stdout.encode()) / 1e3:.0f} kB out"
+        hits = f"{proc.stdout.strip()} matches" if "--count" in query else f"{proc.stdout.count(chr(10)):,} lines out"
         shown = shlex.join(query)
         print(f"  {min(walls):.3f} / {statistics.median(walls):.3f} s, CPU {min(c for _, c, _ in runs):.3f} s"
               f"  refmill search {shown}  -> {hits}")
