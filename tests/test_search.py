@@ -392,12 +392,39 @@ def test_unwritable_cache_still_searches(lib, tmp_path, monkeypatch):
     assert keys("author:maude", lib) == ["gokbuget2017car", "maude2014chimeric"]
 
 
-def test_two_processes_read_what_one_reads(lib, monkeypatch):
-    whole = index._rows(library.load(lib))
-    assert index._read_in_two(lib) == whole
-    monkeypatch.setattr(index, "PARALLEL_BYTES", 0)
-    assert index._read(lib) == whole
-    assert keys("author:maude", lib) == ["gokbuget2017car", "maude2014chimeric"]
+def _index_tables(path, parallel: bool, monkeypatch) -> dict[str, list]:
+    """Every table of a freshly built in-memory index of `path`."""
+    import sqlite3
+
+    monkeypatch.setattr(index, "PARALLEL_BYTES", 0 if parallel else 1 << 60)
+    conn = sqlite3.connect(":memory:")
+    fields = index._fill(conn, path)
+    tables = {t: conn.execute(f"SELECT * FROM {t} ORDER BY 1").fetchall() for t in ("docs", "records", "vocab")}
+    tables["fields"] = sorted(fields)
+    tables["fts"] = conn.execute("SELECT rowid FROM fts WHERE fts MATCH 'author : maude' ORDER BY 1").fetchall()
+    return tables
+
+
+def test_two_processes_index_what_one_does(lib, monkeypatch):
+    whole = _index_tables(lib, False, monkeypatch)
+    assert len(whole["docs"]) == len(ALL) and whole["fts"] == [(0,), (3,)]
+    assert _index_tables(lib, True, monkeypatch) == whole
+
+
+def test_a_fallback_after_the_first_part_leaves_nothing_behind(lib, monkeypatch):
+    import sqlite3
+
+    whole = _index_tables(lib, False, monkeypatch)
+    conn = sqlite3.connect(":memory:")
+    index._create(conn)
+    index._insert(conn, index._rows(library.load(lib)[:3]), 0)
+    index._clear(conn)
+    assert conn.execute("SELECT count(*) FROM docs").fetchone() == (0,)
+    assert conn.execute("SELECT rowid FROM fts WHERE fts MATCH 'author : maude'").fetchall() == []
+    index._insert(conn, index._rows(library.load(lib)), 0)
+    index._finish(conn)
+    assert conn.execute("SELECT * FROM vocab ORDER BY 1").fetchall() == whole["vocab"]
+    assert conn.execute("SELECT rowid FROM fts WHERE fts MATCH 'author : maude' ORDER BY 1").fetchall() == whole["fts"]
 
 
 @pytest.mark.parametrize(
@@ -407,17 +434,20 @@ def test_two_processes_read_what_one_reads(lib, monkeypatch):
         ("@article{gokbuget2017car, title={Again}}\n", "duplicate key 'gokbuget2017car'"),
         ("@article{broken, title={unclosed\n", "malformed BibTeX"),
     ],
-    ids=["string-macro", "key-in-both-halves", "malformed-second-half"],
+    ids=["string-macro", "key-in-both-parts", "malformed-second-part"],
 )
 def test_two_process_read_falls_back_to_one(lib, monkeypatch, extra, error):
+    import sqlite3
+
     lib.write_text(LIBRARY + "\n" + extra, encoding="utf-8")
-    assert index._read_in_two(lib) is None
-    monkeypatch.setattr(index, "PARALLEL_BYTES", 0)
+    conn = sqlite3.connect(":memory:")
+    index._create(conn)
+    assert index._fill_in_two(conn, lib) is None
     if error is None:
-        assert len(index._read(lib).keys) == len(ALL)
+        assert len(_index_tables(lib, True, monkeypatch)["docs"]) == len(ALL)
     else:
         with pytest.raises(LibraryError, match=error) as err:
-            index._read(lib)
+            _index_tables(lib, True, monkeypatch)
         assert str(err.value) == str(pytest.raises(LibraryError, library.load, lib).value)
 
 

@@ -178,30 +178,32 @@ def _build(path: Path, target: Path) -> Index:
         before = _stat(path)
         stamp = time.time_ns()
         digest = _sha256(path)
-        rows = _read(path)
-        if _stat(path) == before:
-            break
-    else:
-        raise LibraryError(f"{path}: the library kept changing while it was being indexed; try again")
-    tmp = _temp_file(target)
-    conn = sqlite3.connect(tmp or ":memory:")
-    try:
-        _write(conn, rows)
-        meta = {"version": VERSION, "library": str(path.resolve()), "stat": json.dumps(before),
-                "sha256": digest, "checked_ns": str(stamp)}
-        conn.executemany("INSERT INTO meta VALUES (?, ?)", meta.items())
-        conn.commit()
-        if tmp is None:
-            return Index(conn, sorted(rows.fields))
-        conn.close()
-        os.replace(tmp, target)
-    except BaseException:
-        conn.close()
-        if tmp:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-        raise
-    return Index(sqlite3.connect(f"file:{target}?mode=ro", uri=True), sorted(rows.fields))
+        tmp = _temp_file(target)
+        conn = sqlite3.connect(tmp or ":memory:")
+        try:
+            fields = _fill(conn, path)
+            meta = {"version": VERSION, "library": str(path.resolve()), "stat": json.dumps(before),
+                    "sha256": digest, "checked_ns": str(stamp), "fields": json.dumps(sorted(fields))}
+            conn.executemany("INSERT INTO meta VALUES (?, ?)", meta.items())
+            conn.commit()
+            if _stat(path) == before:
+                if tmp is None:
+                    return Index(conn, sorted(fields))
+                conn.close()
+                os.replace(tmp, target)
+                return Index(sqlite3.connect(f"file:{target}?mode=ro", uri=True), sorted(fields))
+        except BaseException:
+            _discard(conn, tmp)
+            raise
+        _discard(conn, tmp)  # the library changed while it was read: again
+    raise LibraryError(f"{path}: the library kept changing while it was being indexed; try again")
+
+
+def _discard(conn: sqlite3.Connection, tmp: str | None) -> None:
+    conn.close()
+    if tmp:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
 
 
 def _temp_file(target: Path) -> str | None:
@@ -233,13 +235,6 @@ class Rows:
     keys: list[str] = field(default_factory=list)
     fields: set[str] = field(default_factory=set)  # names of "other" fields seen
 
-    def extend(self, more: "Rows") -> None:
-        self.docs += more.docs
-        self.words += more.words
-        self.csl += more.csl
-        self.keys += more.keys
-        self.fields |= more.fields
-
 
 def _rows(records: list[Record]) -> Rows:
     rows = Rows()
@@ -257,21 +252,31 @@ def _rows(records: list[Record]) -> Rows:
     return rows
 
 
-def _read(path: Path) -> Rows:
-    """The rows of every record of the library, exactly as `library.load` reads them."""
+def _fill(conn: sqlite3.Connection, path: Path) -> set[str]:
+    """Index every record of the library, exactly as `library.load` reads them, into `conn`.
+
+    Returns the names of the fields kept in the "other" column.
+    """
     from . import library
 
+    _create(conn)
     if path.stat().st_size >= PARALLEL_BYTES:
-        rows = _read_in_two(path)
-        if rows is not None:
-            return rows
-    return _rows(library.load(path))
+        fields = _fill_in_two(conn, path)
+        if fields is not None:
+            _finish(conn)
+            return fields
+        _clear(conn)
+    rows = _rows(library.load(path))
+    _insert(conn, rows, 0)
+    _finish(conn)
+    return rows.fields
 
 
-def _read_in_two(path: Path) -> Rows | None:
-    """Read the two halves of the file in two processes (bibtexparser takes about 0.2 ms an
-    entry). None where that could differ from reading it whole: @string macros, a problem
-    in either half (the whole read then reports it), a key in both halves, no fork."""
+def _fill_in_two(conn: sqlite3.Connection, path: Path) -> set[str] | None:
+    """Read the file in two processes (bibtexparser takes about 0.2 ms an entry): this one
+    reads the first 45% and stores it while the other reads the rest. None where that could
+    differ from reading the file whole: @string macros, a problem in either part (the whole
+    read then reports it), a key in both parts, or no fork on this system."""
     import multiprocessing
 
     from .inputs import decode
@@ -282,17 +287,20 @@ def _read_in_two(path: Path) -> Rows | None:
         text = decode(path.read_bytes(), str(path))
     except (OSError, LibraryError, ValueError):
         return None
-    cut = _ENTRY_START_RX.search(text, len(text) // 2)
+    cut = _ENTRY_START_RX.search(text, len(text) * 45 // 100)
     if cut is None or _STRING_RX.search(text):
         return None
     with multiprocessing.get_context("fork").Pool(1) as pool:
         later = pool.apply_async(_read_text, (text[cut.end():], str(path)))
-        rows = _read_text(text[: cut.end()], str(path))
+        first = _read_text(text[: cut.end()], str(path))
+        if first is None:
+            return None
+        _insert(conn, first, 0)
         second = later.get()
-    if rows is None or second is None or set(rows.keys) & set(second.keys):
+    if second is None or set(first.keys) & set(second.keys):
         return None
-    rows.extend(second)
-    return rows
+    _insert(conn, second, len(first.keys))
+    return first.fields | second.fields
 
 
 def _read_text(text: str, source: str) -> Rows | None:
@@ -302,8 +310,7 @@ def _read_text(text: str, source: str) -> Rows | None:
     return None if problems else _rows(records)
 
 
-def _write(conn: sqlite3.Connection, rows: Rows) -> None:
-    """Create the tables and store the rows (the caller commits)."""
+def _create(conn: sqlite3.Connection) -> None:
     conn.execute("PRAGMA journal_mode = OFF")
     conn.execute("PRAGMA synchronous = OFF")
     conn.execute("CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)")
@@ -316,15 +323,28 @@ def _write(conn: sqlite3.Connection, rows: Rows) -> None:
     conn.execute(f"CREATE VIRTUAL TABLE fts USING fts5({', '.join(_FTS_COLUMNS)}, content='', columnsize=0, "
                  "detail=column, tokenize=\"unicode61 tokenchars '_'\")")
 
+
+def _insert(conn: sqlite3.Connection, rows: Rows, first: int) -> None:
+    """Store rows, numbered from `first`."""
+
     def insert(table: str, columns: tuple[str, ...], values: list[Any]) -> None:
         marks = ", ".join("?" * (len(columns) + 1))
         conn.executemany(f"INSERT INTO {table} (rowid, {', '.join(columns)}) VALUES ({marks})",
-                         ((rowid, *row) for rowid, row in enumerate(values)))
+                         ((rowid, *row) for rowid, row in enumerate(values, first)))
 
     insert("docs", _DOC_COLUMNS, rows.docs)
     insert("records", ("csl",), [(c,) for c in rows.csl])
     insert("fts", _FTS_COLUMNS, rows.words)
-    # each column's words, from FTS5's own vocabulary; other fields' words by field prefix
+
+
+def _clear(conn: sqlite3.Connection) -> None:
+    conn.execute("DELETE FROM docs")
+    conn.execute("DELETE FROM records")
+    conn.execute("INSERT INTO fts (fts) VALUES ('delete-all')")
+
+
+def _finish(conn: sqlite3.Connection) -> None:
+    """Each column's words, from FTS5's own vocabulary; other fields' words by field prefix."""
     conn.execute("CREATE VIRTUAL TABLE temp.terms USING fts5vocab(main, fts, 'col')")
     vocabs: dict[str, list[str]] = {}
     for term, column in conn.execute("SELECT term, col FROM temp.terms ORDER BY col, term"):
@@ -333,5 +353,4 @@ def _write(conn: sqlite3.Connection, rows: Rows) -> None:
             column = f"other:{prefix}_"
         vocabs.setdefault(column, []).append(term)
     conn.execute("DROP TABLE temp.terms")
-    conn.executemany("INSERT INTO vocab VALUES (?, ?)", ((name, "\n" + "\n".join(sorted(words)) + "\n") for name, words in vocabs.items()))
-    conn.execute("INSERT INTO meta VALUES ('fields', ?)", (json.dumps(sorted(rows.fields)),))
+    conn.executemany("INSERT INTO vocab VALUES (?, ?)", ((name, "\n" + "\n".join(words) + "\n") for name, words in vocabs.items()))
