@@ -686,3 +686,19 @@ def test_brace_only_latex_decodes_as_pylatexenc_does(value):
     expected = re.sub(r"\s+", " ", bibtex._DECODER.latex_to_text(value)).strip()
     if bibtex._LATEX_RX.search(value) and not bibtex._NEEDS_DECODER_RX.search(value):
         assert bibtex.latex_to_text(value) == expected
+
+
+@given(st.text(alphabet=st.sampled_from(list("aBé .-',,\t~{}\\Xy\u00a0")), max_size=16))
+@settings(max_examples=1000)
+def test_plain_names_read_as_bibtexparser_reads_them(raw):
+    from bibtexparser.middlewares.names import parse_single_name_into_parts
+
+    from refmill.formats import bibtex
+
+    parts = parse_single_name_into_parts(raw, strict=False)
+    family = bibtex.latex_to_text(" ".join(parts.last))
+    given = bibtex.latex_to_text(" ".join(parts.first))
+    if not family and given:
+        family, given = given, ""
+    expected = (family, given, bibtex.latex_to_text(" ".join(parts.von)), bibtex.latex_to_text(" ".join(parts.jr)))
+    assert bibtex._name_parts.__wrapped__(raw) == expected

@@ -308,9 +308,16 @@ def _read_names(value: str) -> tuple[list[Name], bool]:
     return people, truncated
 
 
+_NAME_SPECIALS_RX = re.compile(r"[\\{}~]|[^\S ]")  # braces, commands, ties, other whitespace
+
+
 @functools.lru_cache(maxsize=1 << 16)  # the same people recur across a library
 def _name_parts(raw: str) -> tuple[str, str, str, str]:
     """(family, given, particle, suffix) of one BibTeX name, LaTeX decoded."""
+    family, comma, given = raw.partition(",")
+    if comma and "," not in given and given.strip() and len(family.split()) == 1 and not _NAME_SPECIALS_RX.search(raw):
+        # "Family, Given": what bibtexparser gives for it, at a fraction of the cost
+        return latex_to_text(family.strip()), latex_to_text(" ".join(given.split())), "", ""
     parts = parse_single_name_into_parts(raw, strict=False)
     family = latex_to_text(" ".join(parts.last))
     given = latex_to_text(" ".join(parts.first))
