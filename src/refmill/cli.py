@@ -1,7 +1,9 @@
 """The command line: options, streams, rendering and exit codes. No logic lives here."""
 from __future__ import annotations
 
+import contextlib
 import functools
+import json
 import os
 import sys
 import traceback
@@ -10,10 +12,10 @@ from typing import Any, Callable, Iterable
 
 import click
 
-from . import __version__, formats, library
+from . import __version__, dedupe, formats, library
 from .errors import ExitCode, InputError, Problem, RefmillError
 from .inputs import expand, read_input
-from .model import Record
+from .model import Record, assign_keys
 
 OUTPUT_FORMATS = ["bibtex", "ris", "csl-json", "jsonl", "keys", "table"]
 
@@ -270,6 +272,113 @@ def export(library_path: str, fmt: str | None, output: str | None, ascii_only: b
 
 
 # --- dedupe (issue 7) ------------------------------------------------------------------------
+
+
+def _dedupe_table(result: "dedupe.Result", records: list[Record]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    titles = {r.id: r.title for r in records}
+    console = Console()
+    table = Table(title=f"{len(result.clusters)} clusters of duplicates", show_lines=True)
+    for column in ("keys (* kept)", "score", "reason", "title"):
+        table.add_column(column, overflow="fold")
+    for c in result.clusters:
+        keys = "\n".join(f"* {k}" if k == c.keep else f"  {k}" for k in c.keys)
+        table.add_row(keys, f"{c.score:.3f}", c.reason, titles.get(c.keep, ""))
+    console.print(table)
+    if result.related:
+        related = Table(title=f"{len(result.related)} related pairs (not merged)", show_lines=True)
+        for column in ("keys", "reason", "title"):
+            related.add_column(column, overflow="fold")
+        for r in result.related:
+            related.add_row("\n".join(r.keys), r.reason, titles.get(r.keys[0], ""))
+        console.print(related)
+
+
+def _read_not_duplicates(path: str | None, encoding: str | None) -> list[list[str]]:
+    if not path:
+        return []
+    source = read_input(path, encoding)
+    try:
+        return dedupe.read_not_duplicates(source.text)
+    except ValueError as exc:
+        raise InputError(f"{path}: not a list of not-duplicate keys ({exc})") from None
+
+
+@cli.command(name="dedupe")
+@click.argument("inputs", nargs=-1, metavar="[FILE...]")
+@library_option
+@click.option("--merge", is_flag=True, help="Merge each cluster into its most complete record.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
+              help="With --merge: write the merged records to FILE (format from its extension).")
+@click.option("--keys-map", type=click.Path(dir_okay=False), default=None,
+              help="With --merge: write a JSON map of every removed key to the key replacing it.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default=None,
+              help="Report format [default: table at a terminal, json otherwise].")
+@click.option("--not-duplicates", type=click.Path(dir_okay=False), default=None,
+              help="File of keys ruled out as duplicates: one group per line (or JSON), never merged.")
+@click.option("--versions", is_flag=True,
+              help="Count a preprint and its published version as duplicates (default: report them as related).")
+@encoding_option
+def dedupe_(inputs: tuple[str, ...], library_path: str, merge: bool, output: str | None, keys_map: str | None,
+            fmt: str | None, not_duplicates: str | None, versions: bool, encoding: str | None) -> None:
+    """Find duplicate records and say why; with --merge, merge them.
+
+    Reads the library, or the FILEs given (any format refmill reads, mixed). Changes
+    nothing unless --merge is given; the library is then rewritten atomically (the old
+    one kept as .bak) unless -o names another file.
+
+    \b
+    Examples:
+      refmill dedupe --library refs.bib
+      refmill dedupe pubmed.ris embase.ris --format json
+      refmill dedupe --library refs.bib --merge
+      refmill dedupe all.ris --merge -o unique.ris --keys-map keys.json
+    """
+    ctx = click.get_current_context()
+    if inputs and ctx.get_parameter_source("library_path") == click.core.ParameterSource.COMMANDLINE:
+        raise click.UsageError("give input files or --library, not both")
+    if (output or keys_map) and not merge:
+        raise click.UsageError("-o and --keys-map write merged records; add --merge")
+    ruled_out = _read_not_duplicates(not_duplicates, encoding)
+    count = 0
+    if inputs:
+        records, problems = read_records(list(inputs), encoding)
+        count = report(problems)
+        if not records:
+            finish(count, 0)
+            return
+        assign_keys(records)
+    elif not Path(library_path).exists():
+        raise InputError(f"{library_path}: no such library; name input files or create it with `refmill import`")
+    in_place = merge and not inputs and not output
+    with library.locked(library_path) if in_place else contextlib.nullcontext():
+        if not inputs:
+            records = library.load(library_path)
+        result = dedupe.find_duplicates(records, ruled_out, versions)
+        if merge:
+            merged, replaced = dedupe.merge(records, result)
+            if in_place:
+                if replaced:
+                    library.save(library_path, merged)
+            elif output:
+                emit(merged, None, output)
+            else:
+                emit(merged, "jsonl", None)
+            if keys_map:
+                library.write_atomic(keys_map, json.dumps(replaced, indent=2, ensure_ascii=False) + "\n", backup=False)
+    removed = sum(len(c.keys) - 1 for c in result.clusters)
+    where = ", ".join(inputs) if inputs else library_path
+    verb = "merged" if merge else "found"
+    click.echo(f"{where}: {len(records)} records, {len(result.clusters)} clusters of duplicates ({removed} "
+               f"duplicates {verb}), {len(result.related)} related pairs", err=True)
+    if not (merge and inputs and not output):  # stdout is free: show the report
+        if (fmt or ("table" if sys.stdout.isatty() else "json")) == "table":
+            _dedupe_table(result, records)
+        else:
+            click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
+    finish(count, len(records))
 
 
 # --- search (issue 8) ------------------------------------------------------------------------

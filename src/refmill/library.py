@@ -19,8 +19,8 @@ import filelock
 from .errors import LibraryError
 from .formats import bibtex
 from .inputs import decode
-from .match import same_work, title_key
-from .model import Record, assign_keys, doi_key
+from .dedupe import Index
+from .model import Record, assign_keys
 
 DEFAULT_LIBRARY = "refs.bib"
 LOCK_TIMEOUT = 30.0  # seconds to wait for another refmill process to finish its write
@@ -114,23 +114,19 @@ class Merge:
 
 
 def add_records(library: list[Record], new: list[Record]) -> Merge:
-    """Append the records of `new` that the library does not already hold; key them."""
-    by_doi = {doi_key(r.doi): r for r in library if r.doi}
-    by_title: dict[str, list[Record]] = {}
-    for rec in library:
-        by_title.setdefault(title_key(rec), []).append(rec)
+    """Append the records of `new` that the library does not already hold; key them.
+
+    "Already holds" is dedupe's own decision (`dedupe.Index`), so import and dedupe agree.
+    """
+    held = Index(library)
     result = Merge()
     for rec in new:
-        existing = by_doi.get(doi_key(rec.doi)) if rec.doi else None
-        if existing is None and title_key(rec):
-            existing = next((old for old in by_title.get(title_key(rec), []) if same_work(rec, old)), None)
+        existing = held.find(rec)
         if existing is not None:
             result.duplicates.append((rec, existing))
             continue
         result.added.append(rec)
-        if rec.doi:
-            by_doi[doi_key(rec.doi)] = rec
-        by_title.setdefault(title_key(rec), []).append(rec)
+        held.add(rec)
     renamed = assign_keys(result.added, {r.id for r in library})
     # a reference whose citing article was already in the library points at that entry
     for new_rec, old in result.duplicates:

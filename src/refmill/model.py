@@ -9,6 +9,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, Iterable
+from urllib.parse import unquote
 
 # CSL text ("standard") variables a record may hold in `Record.fields`, in output order.
 # Names (`author`, `editor`) and dates (`issued`, `accessed`) are attributes of their own.
@@ -291,7 +292,9 @@ def normalize_doi(text: str | None) -> str:
 
 
 def doi_key(doi: str) -> str:
-    """DOIs compare case-insensitively."""
+    """DOIs compare case-insensitively, and URL-encoded ("10.1111%2Fj.1") as decoded."""
+    if "%" in (doi or ""):
+        doi = unquote(doi)
     return normalize_doi(doi).lower()
 
 
@@ -327,12 +330,18 @@ def clean_title(text: str | None) -> str:
     return text
 
 
+_SPECIAL_LETTERS = str.maketrans(
+    {"ß": "ss", "ø": "o", "Ø": "O", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE",
+     "ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "ı": "i", "þ": "th", "ð": "d"}
+)
+_NON_WORD_RX = re.compile(r"[\W_]+")
+
+
 def ascii_fold(text: str) -> str:
     """"Gökbuget" -> "Gokbuget"; letters without a decomposition ("ß", "ø") spelled out."""
-    special = {"ß": "ss", "ø": "o", "Ø": "O", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE",
-               "ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "ı": "i", "þ": "th", "ð": "d"}
-    text = "".join(special.get(c, c) for c in text)
-    decomposed = unicodedata.normalize("NFKD", text)
+    if text.isascii():  # most text: nothing to fold (and dedupe folds every field of every record)
+        return text
+    decomposed = unicodedata.normalize("NFKD", text.translate(_SPECIAL_LETTERS))
     return "".join(c for c in decomposed if not unicodedata.combining(c)).encode(
         "ascii", "ignore"
     ).decode()
@@ -340,8 +349,10 @@ def ascii_fold(text: str) -> str:
 
 def fold(text: str) -> str:
     """Case-, accent- and punctuation-insensitive form for comparisons."""
-    text = ascii_fold(unicodedata.normalize("NFKC", text or "")).casefold()
-    return re.sub(r"[\W_]+", " ", text).strip()
+    text = text or ""
+    if not text.isascii():  # punctuation first, so "hemolytic–uremic" keeps two words
+        text = ascii_fold(_NON_WORD_RX.sub(" ", unicodedata.normalize("NFKC", text)))
+    return _NON_WORD_RX.sub(" ", text.casefold()).strip()
 
 
 # --- citation keys -------------------------------------------------------------------------
