@@ -9,6 +9,7 @@ never on their order.
 """
 from __future__ import annotations
 
+import bisect
 import html
 import json
 import re
@@ -201,7 +202,7 @@ def page_span(text: str) -> tuple[str, str]:
 def profile(rec: Record, rank: int = 0) -> Profile:
     title_lower = strip_title_notes(rec.title.lower())  # "[Erratum appears in …]" is no erratum
     journal = rec.get("container-title") or rec.get("container-title-short")
-    doi = doi_key(rec.doi)
+    doi = doi_key(rec.doi or (rec.get("URL") if "doi.org/" in rec.get("URL") else ""))
     words = title_words(rec.title)
     authors = tuple(k for k in (person_key(n) for n in (rec.author or rec.editor)[:12]) if k[0])
     first, last = page_span(rec.get("page"))
@@ -306,13 +307,18 @@ _NOTICES = {"erratum": "an erratum", "retraction": "a retraction", "comment": "a
             "book-review": "a book review"}
 
 
+def _versions(a: Profile, b: Profile) -> bool:
+    """One is a preprint and the other is not: possibly two versions of one work."""
+    return ("preprint" in a.kinds) != ("preprint" in b.kinds)
+
+
 def conflict(a: Profile, b: Profile) -> str | None:
     """A veto: the reason two records cannot be one work, or None."""
     if a.doi and b.doi and a.doi != b.doi and a.doi.split("/", 1)[0] == b.doi.split("/", 1)[0]:
         return "different DOIs"
     if a.pmid and b.pmid and a.pmid != b.pmid:
         return "different PMIDs"
-    if a.year and b.year and abs(a.year - b.year) > 1:
+    if a.year and b.year and abs(a.year - b.year) > (3 if _versions(a, b) else 1):
         return "years differ"
     if a.volume and b.volume and not a.volume & b.volume:
         return "different volumes"
@@ -386,6 +392,10 @@ def decide(a: Profile, b: Profile, versions: bool = False) -> Decision:
     located = bool(vol and pages)  # same volume and first page
     ranged = located and max(_span(a), _span(b)) >= 2
 
+    if _versions(a, b):
+        if t is not None and t >= 0.9 and authors_ok:
+            return Decision("duplicate" if versions else "related", score, "preprint and published version")
+        return Decision("distinct", score, "")
     reason = ""
     if same_id and (t is None or t >= 0.8) and (au is None or au[0] >= 0.5):
         reason = "same DOI" if a.doi and a.doi == b.doi else "same PMID"
@@ -396,12 +406,8 @@ def decide(a: Profile, b: Profile, versions: bool = False) -> Decision:
     elif t is not None and t >= 0.95 and au is None and year and located and journal is not False:
         reason = "same title, year, volume and pages"
     elif authors_ok and au[0] >= 0.8 and year and ranged and journal is not False:
-        reason = "same authors, year, volume and pages; title reworded or translated"
-    if not reason:
-        return Decision("distinct", score, "")
-    if ("preprint" in a.kinds) != ("preprint" in b.kinds) and not versions:
-        return Decision("related", score, "preprint and published version")
-    return Decision("duplicate", score, reason)
+        reason = "same authors, year, volume and pages (title reworded or translated)"
+    return Decision("duplicate" if reason else "distinct", score, reason)
 
 
 # --- blocking -------------------------------------------------------------------------------
@@ -432,19 +438,33 @@ def blocking_keys(p: Profile) -> list[tuple]:
     return keys
 
 
+WINDOW = 8  # in a block too large to compare whole, each record meets its next neighbours
+
+
+def _neighbourhood(p: Profile) -> tuple:
+    """Sort order inside a large block, so that likely duplicates sit side by side."""
+    return (p.year or 0, p.authors[0][0] if p.authors else "", p.first_page, p.compact, p.rank)
+
+
 def candidate_pairs(profiles: list[Profile]) -> set[tuple[int, int]]:
-    """Pairs of ranks sharing at least one blocking key (never all pairs)."""
+    """Pairs of ranks sharing a blocking key: all pairs of a small block, neighbours in a
+    sorted large one ("Editorial" x 300), so the count grows linearly, never all pairs."""
     blocks: dict[tuple, list[int]] = defaultdict(list)
     for p in profiles:
         for key in blocking_keys(p):
             blocks[key].append(p.rank)
     pairs: set[tuple[int, int]] = set()
     for members in blocks.values():
-        if 1 < len(members) <= MAX_BLOCK:
-            members = sorted(set(members))
-            for i, x in enumerate(members):
-                for y in members[i + 1:]:
-                    pairs.add((x, y))
+        if len(members) < 2:
+            continue
+        if len(members) <= MAX_BLOCK:
+            members.sort()
+            pairs.update((x, y) for i, x in enumerate(members) for y in members[i + 1:])
+            continue
+        members.sort(key=lambda r: _neighbourhood(profiles[r]))
+        for i, x in enumerate(members):
+            for y in members[i + 1:i + 1 + WINDOW]:
+                pairs.add((min(x, y), max(x, y)))
     return pairs
 
 
@@ -558,9 +578,8 @@ def find_duplicates(
             continue
         recs = [profiles[r] for r in sorted(ranks)]
         keep = max(recs, key=lambda p: (completeness(p.rec), -p.rank))
-        weakest = min(links[root])
-        reasons = sorted({r for _, r in links[root]}, key=lambda r: [s for s, q in links[root] if q == r])
-        clusters.append(Cluster([p.key for p in recs], keep.key, "; ".join(reasons), weakest[0]))
+        reasons = dict.fromkeys(r for _, r in sorted(links[root], key=lambda link: -link[0]))  # strongest first
+        clusters.append(Cluster([p.key for p in recs], keep.key, "; ".join(reasons), min(links[root])[0]))
     clusters.sort(key=lambda c: c.keys)
     related.sort(key=lambda r: r.keys)
     return Result(clusters, related)
@@ -605,8 +624,12 @@ class Index:
         candidates: set[int] = set()
         for key in blocking_keys(p):
             members = self.blocks.get(key, ())
-            if len(members) < MAX_BLOCK:
-                candidates.update(members)
+            if len(members) > MAX_BLOCK:  # a large block: only its records nearest in sort order
+                here = _neighbourhood(p)
+                ordered = sorted(members, key=lambda r: _neighbourhood(self.profiles[r]))
+                at = bisect.bisect_left([_neighbourhood(self.profiles[r]) for r in ordered], here)
+                members = ordered[max(0, at - WINDOW):at + WINDOW]
+            candidates.update(members)
         best: tuple[float, int] | None = None
         for i in sorted(candidates):
             d = decide(p, self.profiles[i])
