@@ -206,7 +206,10 @@ def read(text: str, source: str) -> tuple[list[Record], list[Problem]]:
     text = text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
     entries = rispy.loads(text, mapping=MAPPING, list_tags=LIST_TAGS)
     problems: list[Problem] = []
-    starts = [text.count("\n", 0, m.start()) + 1 for m in _TY_RX.finditer(text)]
+    starts, line, pos = [], 1, 0  # line of each TY, counted incrementally (linear, not quadratic)
+    for m in _TY_RX.finditer(text):
+        line, pos = line + text.count("\n", pos, m.start()), m.start()
+        starts.append(line)
     if len(entries) < len(starts):
         # find the TY lines not closed by an ER before the next TY
         lines = text.split("\n")
