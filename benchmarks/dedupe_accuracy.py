@@ -15,7 +15,7 @@ import argparse
 import json
 import sys
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from itertools import combinations
 from pathlib import Path
 
@@ -72,6 +72,23 @@ def score(records, truth, result) -> dict:
     }
 
 
+def missed_by_reason(records, truth, result) -> Counter:
+    """Why each missed duplicate was kept apart: the veto (or "too little evidence") between
+    its part of a true cluster and the nearest other part."""
+    profiles = {p.key: p for p in dedupe.profiles_of(records)}
+    placed = {k: i for i, c in enumerate(result.clusters) for k in c.keys}
+    groups = defaultdict(lambda: defaultdict(list))
+    for r in records:
+        groups[truth[r.id]][placed.get(r.id, r.id)].append(r.id)
+    reasons: Counter = Counter()
+    for parts in groups.values():
+        parts = sorted(parts.values())
+        for part in parts[1:]:
+            d = dedupe.decide(profiles[parts[0][0]], profiles[part[0]])
+            reasons[d.reason if d.verdict == "distinct" and d.reason else "too little evidence"] += 1
+    return reasons
+
+
 def show_errors(records, truth, result) -> None:
     """Print wrong merges and missed duplicates with the fields that decided them."""
     by_key = {r.id: r for r in records}
@@ -116,6 +133,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     print("| set | records | duplicates | removed | sensitivity | precision | F1 | wrong merges | pairwise F1 | time (s) |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    notes = []
     for name in args.sets:
         records, truth = load(args.data, name)
         start = time.perf_counter()
@@ -124,8 +142,12 @@ def main(argv: list[str] | None = None) -> int:
         s = score(records, truth, result)
         print(f"| {name} | {s['records']:,} | {s['duplicates']} | {s['removed']} | {s['sensitivity']:.4f} | "
               f"{s['precision']:.4f} | {s['f1']:.4f} | {s['fp']} | {s['pair_f1']:.4f} | {elapsed:.2f} |")
+        why = missed_by_reason(records, truth, result)
+        notes.append(f"{name}, missed duplicates kept apart by: " + ", ".join(f"{r} {n}" for r, n in why.most_common()))
         if args.show_errors:
             show_errors(records, truth, result)
+    print()
+    print("\n".join(notes))
     return 0
 
 

@@ -189,7 +189,7 @@ def volume_numbers(text: str) -> frozenset[str]:
 
 
 def page_span(text: str) -> tuple[str, str]:
-    """("1485", "1497") from "1485-97"; ("532", "536") from "532, 534-536"; "e577" kept."""
+    """("1485", "1497") from "1485-97"; ("532", "") from "532, 534-536"; "e577" kept."""
     page = normalize_pages(text).lower()
     if re.fullmatch(r"\s*\d+\s*(?:pp?\.?|pages?)\s*", page):
         return "", ""  # "215 p": a thesis's number of pages, not where it starts
@@ -256,8 +256,10 @@ def _names_match(x: tuple[str, str], y: tuple[str, str]) -> bool:
     gx, gy = x[1], y[1]
     if (len(fy) >= 4 and fy in fx + gx) or (len(fx) >= 4 and fx in fy + gy):
         return True  # "Goicoechea de, Jorge E." holds "de Jorge"
-    if (len(fy) >= 2 and gx.startswith(fy)) or (len(fx) >= 2 and gy.startswith(fx)):
-        return True
+    if (len(fy) >= 2 and gx == fy) or (len(fx) >= 2 and gy == fx):
+        return True  # swapped: "Ching-yi, Wu" / "Wu, C. Y."
+    if (len(fy) >= 4 and gx.startswith(fy)) or (len(fx) >= 4 and gy.startswith(fx)):
+        return True  # "Lopez, Rubio M." / "Rubio, M. L."
     return len(short) >= 5 and Indel.normalized_similarity(fx, fy) >= 0.83
 
 
