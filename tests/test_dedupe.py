@@ -485,3 +485,26 @@ def test_cli_partial_input_still_reports_and_exits_3(invoke, tmp_path):
     assert result.exit_code == 3
     assert len(json.loads(result.stdout)["clusters"]) == 1
     assert "RIS record has no ER line" in result.stderr
+
+
+# --- hostile input -------------------------------------------------------------------------------
+
+_text = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=40)
+
+
+@st.composite
+def _hostile(draw) -> Record:
+    r = rec(draw(st.uuids()).hex[:8], title=draw(_text), authors=(), year=draw(st.one_of(st.none(), st.integers(1, 3000))),
+            journal=draw(_text), volume=draw(_text), page=draw(_text), DOI=draw(_text), issue=draw(_text))
+    r.author = [Name(family=draw(_text), given=draw(_text)), Name(literal=draw(_text))]
+    return r
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_hostile(), max_size=12))
+def test_any_records_dedupe_without_error_and_merge_is_idempotent(records):
+    result = find_duplicates(records)
+    merged, keys_map = dedupe.merge(records, result)
+    assert len(merged) == len(records) - len(keys_map)
+    assert all(0.0 <= c.score <= 1.0 and c.keep in c.keys for c in result.clusters)
+    assert find_duplicates(merged).clusters == []
