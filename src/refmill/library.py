@@ -23,7 +23,7 @@ from .match import same_work, title_key
 from .model import Record, assign_keys, doi_key
 
 DEFAULT_LIBRARY = "refs.bib"
-LOCK_TIMEOUT = 30.0  # seconds to wait for another refmill process to finish its write
+LOCK_TIMEOUT = 30.0  # seconds to wait for another refmill process (REFMILL_LOCK_TIMEOUT)
 
 
 def load(path: str | os.PathLike[str]) -> list[Record]:
@@ -89,8 +89,13 @@ def write_atomic(path: str | os.PathLike[str], text: str, backup: bool = True) -
 
 
 @contextlib.contextmanager
-def locked(path: str | os.PathLike[str], timeout: float = LOCK_TIMEOUT) -> Iterator[None]:
+def locked(path: str | os.PathLike[str], timeout: float | None = None) -> Iterator[None]:
     """Hold `<library>.lock` while reading-modifying-writing, so racing processes queue."""
+    if timeout is None:
+        try:
+            timeout = float(os.environ.get("REFMILL_LOCK_TIMEOUT") or LOCK_TIMEOUT)
+        except ValueError:
+            raise LibraryError("REFMILL_LOCK_TIMEOUT must be a number of seconds") from None
     lock_path = str(path) + ".lock"
     try:
         with filelock.FileLock(lock_path, timeout=timeout):
