@@ -7,7 +7,7 @@ import re
 import sys
 import traceback
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator
 
 import click
 
@@ -230,7 +230,7 @@ def parse(inputs: tuple[str, ...], one_per_line: bool, fmt: str | None, output: 
 @library_option
 @encoding_option
 def import_(inputs: tuple[str, ...], library_path: str, encoding: str | None) -> None:
-    """Add references from pasted pages, BibTeX, RIS or CSL-JSON to the library.
+    """Add pasted pages, BibTeX, RIS or CSL-JSON to the library.
 
     Directories are read file by file; records the library already holds are skipped.
 
@@ -732,6 +732,21 @@ def completion(shell: str) -> None:
     cls = get_completion_class(shell)
     assert cls is not None  # every choice is a shell click supports
     click.echo(cls(cli, {}, "refmill", "_REFMILL_COMPLETE").source())
+
+
+def help_pages(width: int = 78) -> Iterator[tuple[str, click.Command, str]]:
+    """(command path, command, --help text) for refmill and every command under it, for
+    the README's command reference (cog) and the test that every command has help."""
+
+    def walk(ctx: click.Context) -> Iterator[tuple[str, click.Command, str]]:
+        yield ctx.command_path, ctx.command, ctx.get_help()
+        if isinstance(ctx.command, click.Group):
+            for name in ctx.command.list_commands(ctx):
+                sub = ctx.command.get_command(ctx, name)
+                if sub is not None and not sub.hidden:
+                    yield from walk(click.Context(sub, info_name=name, parent=ctx, **sub.context_settings))
+
+    yield from walk(click.Context(cli, info_name="refmill", terminal_width=width, **cli.context_settings))
 
 
 def main() -> None:  # pragma: no cover - console entry point
