@@ -402,3 +402,53 @@ printf '%s\\n' "${{COMPREPLY[@]}}"
     done = subprocess.run([bash, "-c", script], capture_output=True, text=True, env=env, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout == f"{BLOOD}\n"
+
+
+# --- at a real terminal (a pseudo-terminal) ------------------------------------------------
+
+
+def in_terminal(args: list, answer: str | None = None, env: dict | None = None) -> tuple[int, str]:
+    """Run refmill with stdin, stdout and stderr on a pseudo-terminal; type `answer`."""
+    pty = pytest.importorskip("pty")
+    import os
+    import select
+
+    master, slave = pty.openpty()
+    full_env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR")}
+    full_env.update({"TERM": "xterm-256color", "COLUMNS": "100", **(env or {})})
+    proc = subprocess.Popen([sys.executable, "-m", "refmill", *map(str, args)],
+                            stdin=slave, stdout=slave, stderr=slave, env=full_env, close_fds=True)
+    os.close(slave)
+    out = b""
+    typed = answer is None
+    while True:
+        ready, _, _ = select.select([master], [], [], 30)
+        if not ready:
+            proc.kill()
+            raise AssertionError(f"no output for 30 s; so far: {out!r}")
+        try:
+            chunk = os.read(master, 4096)
+        except OSError:  # the terminal closed: the process has finished
+            break
+        if not chunk:
+            break
+        out += chunk
+        if not typed and b"[y/N]" in out:
+            os.write(master, answer.encode())
+            typed = True
+    os.close(master)
+    return proc.wait(timeout=30), out.decode("utf-8", errors="replace")
+
+
+def test_show_draws_a_coloured_card_at_a_terminal(lib):
+    code, out = in_terminal(["show", BLOOD, "--library", lib])
+    assert code == 0 and "╭─" in out and "Rampotas, Alexandros; Roddie, Claire" in out
+    assert "\x1b[1;32m" in out  # colour at a terminal ...
+    code, plain = in_terminal(["show", BLOOD, "--library", lib], env={"NO_COLOR": "1"})
+    assert code == 0 and "╭─" in plain and "32m" not in plain  # ... unless NO_COLOR
+
+
+def test_remove_asks_at_a_real_terminal(lib):
+    code, out = in_terminal(["remove", REF, "--library", lib], answer="y\n")
+    assert code == 0 and "Remove this entry from" in out and f"removed {REF}; 34 left" in out
+    assert REF not in entries_of(lib)
