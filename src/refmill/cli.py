@@ -292,11 +292,12 @@ def export(library_path: str, fmt: str | None, output: str | None, ascii_only: b
 # --- everyday: show, remove, edit, tag, rekey, stats, config (issue 9) -----------------------
 
 
-def _console(stderr: bool = False) -> "Console":
-    """A rich Console for this invocation: colour only at a terminal, NO_COLOR honoured."""
+def _console() -> Any:
+    """A rich Console on stdout for this invocation: colour only at a terminal, NO_COLOR
+    and FORCE_COLOR honoured (made per call, so CliRunner captures it)."""
     from rich.console import Console
 
-    return Console(stderr=stderr)
+    return Console()
 
 
 def _cards(records: list[Record]) -> None:
