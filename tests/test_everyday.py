@@ -452,3 +452,14 @@ def test_remove_asks_at_a_real_terminal(lib):
     code, out = in_terminal(["remove", REF, "--library", lib], answer="y\n")
     assert code == 0 and "Remove this entry from" in out and f"removed {REF}; 34 left" in out
     assert REF not in entries_of(lib)
+
+
+def test_progress_only_at_a_terminal(tmp_path, invoke):
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    for i in range(3):
+        (inputs / f"{i}.bib").write_text(f"@article{{k{i}, title = {{T{i}}}, year = {{2020}}}}\n")
+    piped = invoke(["import", inputs, "--library", tmp_path / "a.bib"])
+    assert piped.exit_code == 0 and piped.stderr == f"{tmp_path / 'a.bib'}: 3 added, 0 already there, 3 in all\n"
+    code, out = in_terminal(["import", inputs, "--library", tmp_path / "b.bib"])
+    assert code == 0 and "Reading" in out and "3 added" in out

@@ -170,7 +170,7 @@ def read_records(
     """Read every input (directories expanded) in its own format."""
     records: list[Record] = []
     problems: list[Problem] = []
-    for name in expand(list(paths)):
+    for name in progress(expand(list(paths)), "Reading"):
         source = read_input(name, encoding)
         if not source.text.strip():
             problems.append(Problem(name, None, "empty input"))
@@ -298,6 +298,20 @@ def _console() -> Any:
     from rich.console import Console
 
     return Console()
+
+
+def progress(items: list[Any], label: str) -> Iterator[Any]:
+    """Yield `items` with a progress bar on stderr, drawn only at a terminal (never in a
+    pipe, CI or a CliRunner test) and only for more than one item."""
+    from rich.console import Console
+    from rich.progress import Progress
+
+    console = Console(stderr=True)
+    if len(items) < 2 or not console.is_terminal:
+        yield from items
+        return
+    with Progress(console=console, transient=True) as bar:
+        yield from bar.track(items, description=label)
 
 
 def _cards(records: list[Record]) -> None:
