@@ -103,3 +103,12 @@ texts = st.text(st.characters(blacklist_categories=("Cs",)), max_size=30)
 def test_keys_are_always_plain_ascii(families, title, year, page, pattern):
     key = make_key(rec(families, year, title, page), pattern)
     assert re.fullmatch(r"[A-Za-z0-9_.:-]+", key), key
+
+
+def test_the_readme_pattern_examples_hold():
+    text = (ROOT / "README.md").read_text()
+    rows = re.findall(r"^\| `(\[[^`]+)`(?: \(default\))? \| `([^`]+)` \|$", text, re.MULTILINE)
+    assert len(rows) >= 4
+    (blood,) = [r for r in library.load(ROOT / "refs.bib") if r.id == "rampotas2025present"]
+    for pattern, key in rows:
+        assert make_key(blood, pattern) == key, pattern
