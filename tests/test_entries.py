@@ -122,3 +122,18 @@ def test_card_rows(records):
 def test_stats_view(records):
     out = render(stats_view(summarize(records), top=2))
     assert "35 records, 2010-2025" in out and "... 18 more" in out
+
+
+def test_stats_of_an_empty_library():
+    assert render(stats_view(summarize([]))).strip() == "0 records"
+
+
+def test_the_quick_key_scan_agrees_with_the_parser(records, tmp_path):
+    assert library.keys(ROOT / "refs.bib") == [r.id for r in records]
+    path = tmp_path / "odd.bib"
+    path.write_text(
+        '@string{jb = "J B"}\n@comment{not, a key}\n  @Article {spaced:key-1 ,\n title={A}}\n'
+        "@book(paren, title={B})\n@preamble{x}\n"
+    )
+    assert library.keys(path) == ["spaced:key-1", "paren"] == [r.id for r in library.load(path)]
+    assert library.keys(tmp_path / "missing.bib") == []

@@ -114,7 +114,10 @@ def stats_view(stats: Stats, top: int | None = 10) -> RenderableType:
     series = year_series(stats)
     known = [y for y in stats.years if y != "unknown"]
     span = f", {known[0]}-{known[-1]}" if known else ""
-    parts: list[RenderableType] = [Text(f"{stats.records} records{span}", style="bold"), Text("")]
+    parts: list[RenderableType] = [Text(f"{stats.records} {'record' if stats.records == 1 else 'records'}{span}", style="bold")]
+    if not stats.records:
+        return Group(*parts)
+    parts.append(Text(""))
     if series:
         chart = Table(title="Publications per year", title_justify="left", title_style="bold",
                       box=None, show_header=False, pad_edge=False)
