@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import tempfile
 from dataclasses import dataclass, field
@@ -47,6 +48,19 @@ def load(path: str | os.PathLike[str]) -> list[Record]:
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
         raise LibraryError(f"library {first}{more}; fix it (the .bak file holds the previous version) before refmill writes to it")
     return records
+
+
+_KEY_RX = re.compile(r"^[ \t]*@[ \t]*(?!(?:comment|string|preamble)\b)[A-Za-z]+[ \t]*[{(][ \t]*([^,\s{}()]+)[ \t]*,", re.M | re.I)
+
+
+def keys(path: str | os.PathLike[str]) -> list[str]:
+    """The citation keys in the library, by a quick scan (for shell completion, where a
+    full parse of a large library would make every TAB slow)."""
+    try:
+        text = Path(path).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return []
+    return _KEY_RX.findall(text)
 
 
 def dumps(records: list[Record], ascii_only: bool = False) -> str:
