@@ -169,8 +169,11 @@ def test_vetoes(change, reason):
 def test_numbered_parts_are_different_works():
     a = rec(title="Genetics of atypical HUS, part I", page="", volume="")
     b = rec(key="b", title="Genetics of atypical HUS. Part II", page="", volume="")
-    assert verdict(a, b).reason == "different parts"
+    assert verdict(a, b).reason == "different numbers in the titles"
     assert verdict(a, rec(key="c", title="Genetics of atypical HUS, Part 1", page="", volume="")).duplicate
+    survey = rec(title="National survey of aHUS care in 2010", page="", volume="")
+    later = rec(key="d", title="National survey of aHUS care in 2011", page="", volume="")
+    assert verdict(survey, later).reason == "different numbers in the titles"
 
 
 def test_dois_of_different_registrants_do_not_veto():

@@ -50,7 +50,7 @@ _TITLE_NOTE_RX = re.compile(
     re.IGNORECASE,
 )
 _PART_RX = re.compile(r"\b(?:part|pt|teil|partie)\s*\.?\s*([ivx]+|\d+|one|two|three|four|a|b|c)\b")
-_NUMBERED_RX = re.compile(r"\b(?:phase|stage|type|grade|class|study|trial|series|report|volume|vol)\s+([ivx]+|\d+)\b")
+_NUMBERED_RX = re.compile(r"\b(?:phase|stage|type|grade|class|study|trial|series|report)\s+([ivx]+|\d+)\b")
 _ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6, "vii": 7, "viii": 8, "ix": 9, "x": 10}
 _WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "a": 1, "b": 2, "c": 3}
 _ABSTRACT_RX = re.compile(
@@ -144,8 +144,9 @@ def _split_literal(text: str) -> tuple[str, str]:
     return text, ""
 
 
-def _numbers(title_lower: str) -> frozenset[int]:
-    out = set()
+def _numbers(title_lower: str, words: str) -> frozenset[int]:
+    """Numbers that tell works of one series apart: "Part II", "phase 3", "Study 2", "2010"."""
+    out = {int(w) for w in words.split() if w.isdigit() and len(w) < 10}
     for rx in (_PART_RX, _NUMBERED_RX):
         for m in rx.finditer(title_lower):
             token = m.group(1)
@@ -221,7 +222,7 @@ def profile(rec: Record, rank: int = 0) -> Profile:
         last_page=last,
         journal=journal_key(journal),
         kinds=_kinds(rec, title_lower, journal.lower(), doi),
-        numbers=_numbers(title_lower),
+        numbers=_numbers(_NOTICE_RX.sub("", title_lower), words),
         book=rec.type if rec.type in ("book", "chapter") else "",
         supplement=bool(_SUPPLEMENT_RX.search(f"{rec.get('issue')} {rec.get('volume')}".lower())) or first.startswith("s"),
     )
@@ -328,7 +329,7 @@ def conflict(a: Profile, b: Profile) -> str | None:
     if pages is False:
         return "different pages"
     if a.numbers != b.numbers and a.numbers and b.numbers:
-        return "different parts"
+        return "different numbers in the titles"
     if a.book and b.book and a.book != b.book:
         return "book and chapter"
     for kind, label in _NOTICES.items():
