@@ -185,11 +185,11 @@ def run_core(n: int, seed: int) -> dict:
     from refmill import dedupe
 
     records, truth = generate(n, seed)
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     result = dedupe.find_duplicates(records)
-    elapsed = time.perf_counter() - start
+    elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
     s = score(records, truth, result)
-    return {"n": n, "seconds": round(elapsed, 2), "peak_rss_mb": round(peak_rss_mb()), "clusters": len(result.clusters),
+    return {"n": n, "seconds": round(elapsed, 2), "cpu": round(cpu, 2), "peak_rss_mb": round(peak_rss_mb()), "clusters": len(result.clusters),
             "sensitivity": round(s["sensitivity"], 4), "wrong_merges": s["fp"]}
 
 
@@ -205,14 +205,17 @@ def run_cli(n: int, seed: int) -> dict:
                "try:\n    cli()\nexcept SystemExit:\n    pass\n"
                "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)",
                "dedupe", str(path), "--format", "json"]
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
         proc = subprocess.run(cmd, capture_output=True, text=True)
         elapsed = time.perf_counter() - start
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
     if proc.returncode not in (0,):
         raise SystemExit(proc.stderr)
     clusters = len(json.loads(proc.stdout)["clusters"])
     rss = int(proc.stderr.strip().splitlines()[-1]) / 1024
-    return {"n": n, "seconds": round(elapsed, 2), "peak_rss_mb": round(rss), "clusters": clusters}
+    return {"n": n, "seconds": round(elapsed, 2), "cpu": round(cpu, 2), "peak_rss_mb": round(rss), "clusters": clusters}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -228,15 +231,16 @@ def main(argv: list[str] | None = None) -> int:
     what = "`refmill dedupe FILE.ris --format json` (reading included)" if args.cli else "`dedupe.find_duplicates`"
     print(f"{what}, seed {args.seed}")
     if args.cli:
-        print("| records | time (s) | peak RSS (MB) | clusters |")
-        print("|---:|---:|---:|---:|")
+        print("| records | time (s) | CPU (s) | peak RSS (MB) | clusters |")
+        print("|---:|---:|---:|---:|---:|")
     else:
-        print("| records | time (s) | peak RSS (MB) | clusters | sensitivity | wrong merges |")
-        print("|---:|---:|---:|---:|---:|---:|")
+        print("| records | time (s) | CPU (s) | peak RSS (MB) | clusters | sensitivity | wrong merges |")
+        print("|---:|---:|---:|---:|---:|---:|---:|")
     for n in args.sizes:
         cmd = [sys.executable, __file__, "--one", str(n), "--seed", str(args.seed)] + (["--cli"] if args.cli else [])
         row = json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout)
-        cells = [f"{row['n']:,}", f"{row['seconds']:.2f}", str(row["peak_rss_mb"]), f"{row['clusters']:,}"]
+        cells = [f"{row['n']:,}", f"{row['seconds']:.2f}", f"{row['cpu']:.2f}", str(row["peak_rss_mb"]),
+                 f"{row['clusters']:,}"]
         if not args.cli:
             cells += [f"{row['sensitivity']:.4f}", str(row["wrong_merges"])]
         print("| " + " | ".join(cells) + " |")
