@@ -1,0 +1,580 @@
+"""Enrichment from Crossref: find each record's DOI, check it, fill what is missing.
+
+The decisions live here and are pure: how far a Crossref candidate agrees with a reference
+(`evidence`), whether that is enough to take its DOI (`decide`), and how Crossref's fields
+go into a record without silently overwriting the user's (`merge`). `enrich` runs them over
+many records with a `crossref.Client`. Nothing here prints.
+
+The validation follows Crossref's own search-based matcher (Tkaczyk, "Reference matching:
+for real this time"): ask `query.bibliographic`, then check every candidate field by field
+against the parsed fields and the reference string, where every number of the reference
+that the candidate cannot account for (a volume, a page, a year) counts against it. That
+is what rejects the trap where the right-looking paper ranks first while volume, pages or
+year disagree. Thresholds are justified in docs/benchmarks.md ("Crossref matching").
+"""
+from __future__ import annotations
+
+import copy
+import re
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable
+
+from rapidfuzz import fuzz
+
+from .crossref import Client, NotCached, Work
+from .errors import CrossrefError, Problem
+from .match import container_agrees, family_key, first_family, first_page, norm_title
+from .model import DASHES, Name, Record, doi_key, fold, normalize_pages
+
+# --- thresholds (see docs/benchmarks.md, "Crossref matching") ----------------------------------
+ACCEPT = 0.6  # validation score a candidate needs (traps score 0.42, true matches 0.67-1.0)
+MIN_SUPPORT = 3  # fields that must agree, as in Crossref's matcher
+TITLE_AGREES = 0.9  # title similarity that counts as agreement and can pin a work down
+AUTHOR_AGREES = 0.7
+DOI_TITLE_MISMATCH = 0.5  # below this, a record's own DOI is suspected to name another work
+
+# How much each field counts in the validation score. Numbers of the reference that the
+# candidate does not account for count 1 each, against it.
+WEIGHTS = {"title": 3.0, "author": 1.0, "year": 1.0, "volume": 1.0, "issue": 0.5, "page": 1.0,
+           "last-page": 0.5, "container": 1.0}
+SUPPORT_FIELDS = ("title", "author", "year", "volume", "page", "container")
+# Crossref types that are rarely what a reference cites when a published version exists.
+_SECONDARY_KINDS = {"posted-content", "peer-review", "component", "other", "journal-issue"}
+
+_LEAD_RX = re.compile(r"^\s*(?:\[\s*\d+\s*\]|\(\s*\d+\s*\)|\d{1,4}\s*[.)](?=\s|[A-Z]))\s*")
+_ID_RX = re.compile(
+    r"https?://\S+|\bdoi:?\s*10\.\d{4,9}/\S+|\b10\.\d{4,9}/\S+|\barxiv:\s*\S+"
+    r"|\bpmid:?\s*\d+|\bpmcid:?\s*pmc\d+|\bpmc\d+|\bis[bs]n[:\s]*[\dxX-]+",
+    re.IGNORECASE,
+)
+_RANGE_RX = re.compile(rf"\b([A-Za-z]?\d+)\s*[-{DASHES}]+\s*([A-Za-z]?\d+)\b")
+_NUM_RX = re.compile(r"\d+")
+
+
+# --- evidence ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Evidence:
+    """How far one candidate agrees with a reference, and what was decided."""
+
+    doi: str
+    score: float  # validation score 0..1
+    fields: dict[str, float]  # similarity 0..1 per field that could be compared
+    unexplained: list[str]  # numbers of the reference the candidate does not account for
+    conflicts: list[str]  # parsed fields that flatly disagree (volume, first page, year)
+    pinned: bool  # the title, or volume and first page, identify the work
+    relevance: float | None = None
+    accepted: bool = False
+    reason: str = ""
+
+    @property
+    def agreed(self) -> list[str]:
+        return [f for f, s in self.fields.items() if s >= _agrees(f)]
+
+    @property
+    def disagreed(self) -> list[str]:
+        return [f for f, s in self.fields.items() if s < _agrees(f)]
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"doi": self.doi, "score": round(self.score, 3),
+                               "agreed": self.agreed, "disagreed": self.disagreed}
+        if self.unexplained:
+            out["unexplained"] = self.unexplained
+        if self.relevance is not None:
+            out["relevance"] = round(self.relevance, 2)
+        return out
+
+
+def _agrees(name: str) -> float:
+    return {"title": TITLE_AGREES, "author": AUTHOR_AGREES}.get(name, 0.5)
+
+
+def clean_reference(text: str) -> str:
+    """The reference string with its numbering, identifiers and URLs cut and page ranges
+    written out ("1146-62" -> "1146-1162"), so that every number left is bibliographic."""
+    text = " ".join(str(text or "").split())
+    text = _LEAD_RX.sub("", text)
+    text = _ID_RX.sub(" ", text)
+    return _RANGE_RX.sub(lambda m: normalize_pages(f"{m.group(1)}-{m.group(2)}"), text)
+
+
+def _digits(value: str) -> list[str]:
+    return [n.lstrip("0") or "0" for n in _NUM_RX.findall(value or "")]
+
+
+def _take(numbers: list[str], value: str) -> bool:
+    """Remove `value` (a number) from the reference's numbers if it is there."""
+    if value in numbers:
+        numbers.remove(value)
+        return True
+    return False
+
+
+def _take_all(numbers: list[str], values: list[str]) -> float:
+    """Share of `values` found (and removed) in the reference's numbers."""
+    if not values:
+        return 0.0
+    return sum(_take(numbers, v) for v in values) / len(values)
+
+
+def _title_in_text(titles: tuple[str, ...], text: str) -> tuple[float, bool]:
+    """Best alignment of a candidate title inside the folded reference string; titles of
+    fewer than three words must appear whole and cannot pin a work down on their own."""
+    best, long_enough = 0.0, False
+    for title in titles:
+        t = norm_title(title)
+        words = len(t.split())
+        if not t:
+            continue
+        if words < 3:
+            sim = 1.0 if re.search(rf"\b{re.escape(t)}\b", text) else 0.0
+        else:
+            sim = fuzz.partial_ratio(t, text) / 100.0
+        if sim > best or (sim == best and words >= 3):
+            best, long_enough = sim, words >= 3
+    return best, long_enough
+
+
+def _title_sim(ours: str, titles: Iterable[str]) -> float:
+    t = norm_title(ours)
+    return max((fuzz.ratio(t, norm_title(x)) / 100.0 for x in titles if x), default=0.0) if t else 0.0
+
+
+def _name_in_text(name: Name, text: str) -> float:
+    """The candidate's first author among the first words of the reference string."""
+    fam = fold(name.full_family)
+    if not fam:
+        return 0.0
+    head = text if name.literal else text[: max(60, 3 * len(fam))]
+    if re.search(rf"\b{re.escape(fam)}\b", head):
+        return 1.0
+    if fam.replace(" ", "") in head.replace(" ", ""):
+        return 0.9
+    if len(fam) >= 5 and fuzz.partial_ratio(fam, head) >= 85:
+        return 0.8
+    return 0.0
+
+
+def _container_in_text(variants: tuple[str, ...], text: str) -> bool:
+    """A container title, full or abbreviated ("IJDAR", "Int J Doc Anal Recognit"), in the
+    reference string. Windows of one word must equal the title; any window needs 5 letters,
+    so that initials ("J. M.") never pass for "Journal of Medicine"."""
+    words = text.split()
+    for variant in variants:
+        v = fold(variant)
+        if not v:
+            continue
+        if len(v) >= 4 and re.search(rf"\b{re.escape(v)}\b", text):
+            return True
+        size = len(v.split())
+        for i in range(len(words)):
+            for n in range(2, min(size + 2, 12) + 1):
+                window = words[i: i + n]
+                if len(window) < n or len("".join(window)) < 5:
+                    continue
+                if container_agrees(" ".join(window), variant):
+                    return True
+    return False
+
+
+def _known(rec: Record, name: str, raw: str) -> bool:
+    """A parsed field counts as structured evidence unless the parser doubted it and the
+    reference string is there to be read instead."""
+    low = rec.custom.get("low-confidence") or ()
+    return not (name in low and raw)
+
+
+def evidence(rec: Record, work: Work) -> Evidence:
+    """Field-by-field agreement of a reference (parsed fields and/or its raw string) with
+    one Crossref candidate."""
+    c = work.record
+    raw = clean_reference(rec.custom.get("raw") or "") if isinstance(rec.custom.get("raw"), str) else ""
+    text = norm_title(raw)
+    numbers = _digits(raw)
+    low = set(rec.custom.get("low-confidence") or ())
+    weights = dict(WEIGHTS)
+    sims: dict[str, float] = {}
+    conflicts: list[str] = []
+    structured: set[str] = set()
+    title_pins = False
+
+    def flat(name: str, sim: float, csl: str) -> None:
+        """A structured comparison; a flat disagreement of a trusted field is a conflict."""
+        sims[name] = sim
+        structured.add(name)
+        if csl in low:
+            weights[name] *= 0.5
+        elif sim == 0.0 and name in ("volume", "page", "year"):
+            conflicts.append(name)
+
+    # numbers first: volume, issue, pages and year consume what they explain
+    c_volume, c_issue = _digits(c.get("volume")), _digits(c.get("issue"))
+    c_pages = normalize_pages(c.get("page"))
+    c_first = _digits(first_page(c_pages))[:1]
+    c_last = _digits(c_pages.split("-", 1)[1])[:1] if "-" in c_pages else []
+    found = {name: _take_all(numbers, vals) for name, vals in
+             (("volume", c_volume), ("issue", c_issue), ("page", c_first), ("last-page", c_last)) if vals}
+    if c_volume:
+        if rec.get("volume") and _known(rec, "volume", raw):
+            flat("volume", 1.0 if _digits(rec.get("volume")) == c_volume or fold(rec.get("volume")) == fold(c.get("volume")) else 0.0, "volume")
+        elif raw:
+            sims["volume"] = found["volume"]
+    if c_issue:
+        if rec.get("issue") and _known(rec, "issue", raw):
+            flat("issue", 1.0 if fold(rec.get("issue")) == fold(c.get("issue")) else 0.0, "issue")
+        elif raw:
+            sims["issue"] = found["issue"]
+    if c_first:
+        if rec.get("page") and _known(rec, "page", raw):
+            ours = first_page(normalize_pages(rec.get("page")))
+            same = ours == first_page(c_pages) or (_digits(ours)[:1] == c_first)
+            flat("page", 1.0 if same else 0.0, "page")
+        elif raw:
+            sims["page"] = found["page"]
+            if c_last:
+                sims["last-page"] = found["last-page"]
+    if work.years:
+        years = sorted(work.years)
+        if rec.year and _known(rec, "issued", raw):
+            gap = min(abs(rec.year - y) for y in years)
+            flat("year", 1.0 if gap == 0 else 0.5 if gap == 1 else 0.0, "issued")
+            for y in years:
+                _take(numbers, str(y))
+            _take(numbers, str(rec.year))
+        elif raw:
+            if any(_take(numbers, str(y)) for y in years):
+                sims["year"] = 1.0
+            elif any(_take(numbers, str(y + d)) for y in years for d in (-1, 1)):
+                sims["year"] = 0.5
+            else:
+                sims["year"] = 0.0
+    # numbers inside the title or container title are not bibliographic numbers
+    for words in work.titles[:1] + work.containers:
+        for n in _digits(words):
+            _take(numbers, n)
+
+    if work.titles:
+        if rec.title and _known(rec, "title", raw):
+            flat("title", _title_sim(rec.title, work.titles), "title")
+            title_pins = sims["title"] >= TITLE_AGREES
+        elif text:
+            sims["title"], long_enough = _title_in_text(work.titles, text)
+            title_pins = long_enough and sims["title"] >= TITLE_AGREES
+    people = c.author or c.editor
+    if people:
+        if (rec.author or rec.editor) and _known(rec, "author", raw):
+            ours, families = first_family(rec), {family_key(n) for n in people}
+            flat("author", 1.0 if ours == first_family(c) else 0.5 if ours in families else 0.0, "author")
+        elif text:
+            sims["author"] = _name_in_text(people[0], text)
+    if work.containers:
+        mine = [x for x in (rec.get("container-title"), rec.get("container-title-short")) if x]
+        if mine and _known(rec, "container-title", raw):
+            flat("container", 1.0 if any(container_agrees(m, v) for m in mine for v in work.containers) else 0.0,
+                 "container-title")
+        elif text:
+            sims["container"] = 1.0 if _container_in_text(work.containers, text) else 0.0
+
+    total = sum(weights[f] for f in sims) + len(numbers)
+    score = sum(weights[f] * s for f, s in sims.items()) / total if total else 0.0
+    pinned = title_pins or (sims.get("volume", 0) >= 1.0 and sims.get("page", 0) >= 1.0)
+    return Evidence(work.doi, score, sims, list(numbers), conflicts, pinned, work.score)
+
+
+def decide(ev: Evidence) -> Evidence:
+    """Accept a candidate only when nothing flatly disagrees, the title or volume and first
+    page pin it down, at least three fields agree and the score reaches ACCEPT."""
+    support = sum(1 for f in SUPPORT_FIELDS if f in ev.fields and ev.fields[f] >= _agrees(f))
+    if ev.conflicts:
+        ev.reason = ", ".join(ev.conflicts) + (" disagrees" if len(ev.conflicts) == 1 else " disagree")
+    elif not ev.pinned:
+        ev.reason = "neither the title nor volume and first page identify it"
+    elif support < MIN_SUPPORT:
+        ev.reason = f"only {support} of {', '.join(SUPPORT_FIELDS)} agree"
+    elif ev.score < ACCEPT:
+        ev.reason = f"score {ev.score:.2f} below {ACCEPT}"
+    else:
+        ev.accepted, ev.reason = True, "accepted"
+    return ev
+
+
+def best_match(rec: Record, works: list[Work]) -> tuple[Work | None, Evidence | None]:
+    """The accepted candidate that agrees best (a published version before a preprint), or
+    None with the best rejected candidate's evidence."""
+    judged = [(w, decide(evidence(rec, w))) for w in works]
+    accepted = [(w, e) for w, e in judged if e.accepted]
+    if accepted:
+        return max(accepted, key=lambda we: (round(we[1].score, 3), we[0].kind not in _SECONDARY_KINDS,
+                                             we[0].score or 0.0))
+    if judged:
+        return None, max((e for _, e in judged), key=lambda e: (e.score, e.relevance or 0.0))
+    return None, None
+
+
+def reference_text(rec: Record) -> str:
+    """What `query.bibliographic` is asked: the raw reference, or the fields in citation order."""
+    raw = rec.custom.get("raw")
+    if isinstance(raw, str) and raw.strip():
+        return " ".join(raw.split())
+    people = [n.full_family for n in (rec.author or rec.editor)[:4] if n.full_family]
+    parts = [", ".join(people), rec.title, rec.get("container-title") or rec.get("container-title-short")]
+    where = " ".join(x for x in (
+        str(rec.year or ""),
+        rec.get("volume") + (f"({rec.get('issue')})" if rec.get("issue") else ""),
+        rec.get("page"),
+    ) if x)
+    parts.append(where)
+    return ". ".join(p for p in parts if p)
+
+
+# --- merging -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """A field both sides have, with different values."""
+
+    field: str
+    ours: str
+    theirs: str
+
+
+QUIET_FIELDS = {"abstract"}  # both may differ in wording; ours is kept without a report
+
+
+def _same(name: str, ours: str, theirs: str, work: Work) -> bool:
+    if name == "title":
+        return _title_sim(ours, work.titles) >= 0.97
+    if name == "DOI":
+        return doi_key(ours) == doi_key(theirs)
+    if name == "page":
+        return normalize_pages(ours).lower() == normalize_pages(theirs).lower() or (
+            "-" not in ours and first_page(ours) == first_page(theirs))
+    if name in ("container-title", "container-title-short", "collection-title"):
+        return container_agrees(ours, theirs)
+    if name in ("ISSN", "ISBN"):
+        return re.sub(r"[^\dX]", "", ours.upper()) == re.sub(r"[^\dX]", "", theirs.upper())
+    return fold(ours) == fold(theirs)
+
+
+def _names(people: list[Name]) -> str:
+    return "; ".join(p.display() for p in people)
+
+
+def merge(rec: Record, work: Work, prefer_crossref: bool = False) -> tuple[list[str], list[Conflict]]:
+    """Fill `rec`'s missing fields from Crossref. A field both have and that differs is a
+    conflict: ours is kept unless `prefer_crossref`. Returns (filled fields, conflicts)."""
+    c = work.record
+    filled: list[str] = []
+    conflicts: list[Conflict] = []
+
+    def differ(name: str, ours: str, theirs: str, apply: Callable[[], None]) -> None:
+        if name not in QUIET_FIELDS:
+            conflicts.append(Conflict(name, ours, theirs))
+        if prefer_crossref:
+            apply()
+
+    for name, theirs in c.fields.items():
+        ours = rec.get(name)
+        if not ours:
+            rec.set(name, theirs)
+            filled.append(name)
+        elif ours != theirs:
+            if _same(name, ours, theirs, work):
+                if prefer_crossref:
+                    rec.set(name, theirs)
+            else:
+                differ(name, ours, theirs, lambda n=name, t=theirs: rec.set(n, t))
+    for role in ("author", "editor"):
+        ours, theirs = getattr(rec, role), getattr(c, role)
+        if not theirs:
+            continue
+        fo, ft = [family_key(n) for n in ours], [family_key(n) for n in theirs]
+        if not ours:
+            setattr(rec, role, copy.deepcopy(theirs))
+            filled.append(role)
+        elif role == "author" and rec.truncated and len(ft) > len(fo) and ft[: len(fo)] == fo:
+            rec.author = copy.deepcopy(theirs)  # "et al." written out
+            rec.custom.pop("truncated", None)
+            filled.append(role)
+        elif fo == ft:
+            if prefer_crossref:
+                setattr(rec, role, copy.deepcopy(theirs))
+        else:
+            differ(role, _names(ours), _names(theirs), lambda r=role, t=theirs: setattr(rec, r, copy.deepcopy(t)))
+    if c.issued and c.issued.year:
+        mine = rec.issued
+        if not mine or not mine.year:
+            rec.issued = copy.deepcopy(c.issued)
+            filled.append("issued")
+        elif mine.year in work.years or mine.year == c.issued.year:
+            if prefer_crossref or (mine.year == c.issued.year and not mine.month and c.issued.month):
+                if mine.to_csl() != c.issued.to_csl():
+                    rec.issued = copy.deepcopy(c.issued)
+                    if not prefer_crossref:
+                        filled.append("issued")
+        else:
+            differ("issued", str(mine.year), str(c.issued.year), lambda: setattr(rec, "issued", copy.deepcopy(c.issued)))
+    if c.type != rec.type:
+        # a parser's type is a guess ("raw" records came from pasted text); a user's is not
+        if prefer_crossref or rec.type == "article" or "raw" in rec.custom:
+            rec.type = c.type
+            filled.append("type")
+        else:
+            differ("type", rec.type, c.type, lambda: None)
+    return filled, conflicts
+
+
+def doi_mismatch(rec: Record, work: Work) -> str:
+    """Why the work at a record's own DOI looks like another work ("" when it does not)."""
+    if not rec.title or not work.titles:
+        return ""
+    sim = max(_title_sim(rec.title, work.titles),
+              max(fuzz.partial_ratio(norm_title(rec.title), norm_title(t)) / 100.0 for t in work.titles)
+              if len(norm_title(rec.title)) >= 20 else 0.0)
+    if sim >= DOI_TITLE_MISMATCH:
+        return ""
+    ours = first_family(rec)
+    if ours and ours in {family_key(n) for n in work.record.author or work.record.editor}:
+        return ""
+    return f"Crossref's record for {work.doi} is another work ({work.titles[0][:80]!r})"
+
+
+# --- running -------------------------------------------------------------------------------------
+
+MATCHED, HAD_DOI, UNMATCHED, NOT_CACHED, ERROR = "matched", "had-doi", "unmatched", "not-cached", "error"
+
+
+@dataclass
+class Outcome:
+    """What enrichment did to one record."""
+
+    record: Record  # the record after enrichment (a copy; the input is left as it was)
+    status: str  # matched | had-doi | unmatched | not-cached | error
+    filled: list[str] = field(default_factory=list)
+    conflicts: list[Conflict] = field(default_factory=list)
+    evidence: Evidence | None = None  # the accepted candidate, or the best rejected one
+    message: str = ""  # why unmatched, the error, or a warning (DOI unknown or suspicious)
+    changed: bool = False
+
+
+def _record_evidence(rec: Record, method: str, ev: Evidence | None, filled: list[str],
+                     conflicts: list[Conflict]) -> None:
+    """Keep why the record looks as it does in `custom["crossref"]` (shown by --explain)."""
+    old = rec.custom.get("crossref")
+    data: dict[str, Any] = dict(old) if isinstance(old, dict) and method == "doi" else {}
+    data.setdefault("method", method)
+    if ev is not None:
+        data.update(ev.to_dict())
+    if filled:
+        data["filled"] = sorted(set(data.get("filled", [])) | set(filled)) if method == "doi" else filled
+    data.pop("conflicts", None)
+    if conflicts:
+        data["conflicts"] = [c.field for c in conflicts]
+    rec.custom["crossref"] = data
+
+
+def enrich_one(rec: Record, client: Client, prefer_crossref: bool = False) -> Outcome:
+    """Look one record up (by DOI, else by its reference string) and merge what is found."""
+    new = copy.deepcopy(rec)
+    try:
+        if rec.doi:
+            work = client.lookup_doi(rec.doi)
+            if work is None:
+                return Outcome(new, HAD_DOI, message=f"DOI {rec.doi} is not known to Crossref (it may be registered elsewhere, e.g. DataCite)")
+            suspicious = doi_mismatch(rec, work)
+            if suspicious:
+                return Outcome(new, HAD_DOI, conflicts=[Conflict("DOI", rec.title, work.titles[0])],
+                               message=suspicious + "; check the DOI (nothing was filled)")
+            filled, conflicts = merge(new, work, prefer_crossref)
+            _record_evidence(new, "doi", None, filled, conflicts)
+            return Outcome(new, HAD_DOI, filled, conflicts, changed=new.to_csl() != rec.to_csl())
+        text = reference_text(rec)
+        if len(re.findall(r"[^\W\d_]", text)) < 5:
+            return Outcome(new, UNMATCHED, message="too little to search with")
+        work, ev = best_match(rec, client.search_bibliographic(text))
+        if work is None:
+            why = "no candidates" if ev is None else f"best candidate {ev.doi} rejected: {ev.reason}"
+            return Outcome(new, UNMATCHED, evidence=ev, message=why)
+        client.remember(work)
+        new.set("DOI", work.doi)
+        filled, conflicts = merge(new, work, prefer_crossref)
+        _record_evidence(new, "bibliographic", ev, ["DOI"] + filled, conflicts)
+        return Outcome(new, MATCHED, ["DOI"] + filled, conflicts, ev, changed=True)
+    except NotCached as exc:
+        return Outcome(new, NOT_CACHED, message=str(exc))
+    except CrossrefError as exc:
+        return Outcome(new, ERROR, message=str(exc))
+
+
+def enrich(records: list[Record], client: Client, prefer_crossref: bool = False,
+           on_done: Callable[[Outcome], None] | None = None) -> list[Outcome]:
+    """Enrich records in parallel within the client's limits; outcomes in input order."""
+    workers = max(1, client.pacer.limits.concurrency)
+    results: list[Outcome | None] = [None] * len(records)
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        futures = {pool.submit(enrich_one, rec, client, prefer_crossref): i for i, rec in enumerate(records)}
+        try:
+            for future in as_completed(futures):
+                outcome = future.result()
+                results[futures[future]] = outcome
+                if on_done:
+                    on_done(outcome)
+        except BaseException:
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+    return [r for r in results if r is not None]
+
+
+@dataclass
+class Summary:
+    """Counts for the closing line."""
+
+    counts: Counter = field(default_factory=Counter)
+    conflicts: int = 0
+
+    @classmethod
+    def of(cls, outcomes: Iterable[Outcome]) -> "Summary":
+        s = cls()
+        for o in outcomes:
+            s.counts[o.status] += 1
+            s.conflicts += bool(o.conflicts)
+        return s
+
+    @property
+    def failed(self) -> int:
+        return self.counts[ERROR] + self.counts[NOT_CACHED]
+
+    @property
+    def looked_up(self) -> int:
+        return self.counts[MATCHED] + self.counts[HAD_DOI] + self.counts[UNMATCHED]
+
+    def line(self) -> str:
+        parts = [f"{self.counts[MATCHED]} matched", f"{self.counts[HAD_DOI]} already had a DOI",
+                 f"{self.counts[UNMATCHED]} unmatched", f"{self.conflicts} with conflicts",
+                 f"{self.counts[ERROR]} errors"]
+        if self.counts[NOT_CACHED]:
+            parts.append(f"{self.counts[NOT_CACHED]} not in the cache")
+        return ", ".join(parts)
+
+
+def records_for_dois(dois: list[str], client: Client) -> tuple[list[Record], list[Problem]]:
+    """New records from Crossref's metadata for `dois` (refmill add); failures as problems."""
+    records: list[Record] = []
+    problems: list[Problem] = []
+    for doi in dois:
+        try:
+            work = client.lookup_doi(doi)
+        except CrossrefError as exc:
+            problems.append(Problem(doi, None, str(exc)))
+            continue
+        if work is None:
+            problems.append(Problem(doi, None, "not known to Crossref (it may be registered elsewhere, e.g. DataCite)"))
+            continue
+        rec = copy.deepcopy(work.record)
+        rec.custom["crossref"] = {"method": "doi"}
+        records.append(rec)
+    return records, problems
