@@ -592,7 +592,9 @@ class Client:
             if failure.status == 404 and not_found_ok:
                 return None
             self._obey_headers(failure.headers)
-            if failure.retry and attempt < self.retries:
+            # a refused connection or a time-out is rarely cured by waiting long: two more tries
+            allowed = min(self.retries, 2) if failure.unreachable else self.retries
+            if failure.retry and attempt < allowed:
                 wait = failure.retry_after
                 if wait is None:
                     wait = self.backoff * (2**attempt) * (0.5 + random.random())

@@ -159,17 +159,18 @@ def _name_in_text(name: Name, text: str) -> float:
 
 
 def _container_in_text(variants: tuple[str, ...], text: str) -> bool:
-    """A container title, full or abbreviated ("IJDAR", "Int J Doc Anal Recognit"), in the
-    reference string. Windows of one word must equal the title; any window needs 5 letters,
-    so that initials ("J. M.") never pass for "Journal of Medicine"."""
+    """A container title, full or abbreviated ("The Lancet" as "Lancet", "IJDAR", "Int J Doc
+    Anal Recognit"), in the reference string. An abbreviation needs a window of two words or
+    more with five letters or more, so that initials ("J. M.") never pass for "Journal of
+    Medicine"."""
     words = text.split()
     for variant in variants:
-        v = fold(variant)
-        if not v:
-            continue
-        if len(v) >= 4 and re.search(rf"\b{re.escape(v)}\b", text):
-            return True
-        size = len(v.split())
+        full = fold(variant)
+        content = " ".join(w for w in full.split() if w not in _CONTAINER_STOPWORDS)
+        for phrase in {full, content}:
+            if len(phrase) >= 3 and re.search(rf"\b{re.escape(phrase)}\b", text):
+                return True
+        size = len(full.split())
         for i in range(len(words)):
             for n in range(2, min(size + 2, 12) + 1):
                 window = words[i: i + n]
@@ -178,6 +179,9 @@ def _container_in_text(variants: tuple[str, ...], text: str) -> bool:
                 if container_agrees(" ".join(window), variant):
                     return True
     return False
+
+
+_CONTAINER_STOPWORDS = frozenset("the of and for in on a an".split())
 
 
 def _known(rec: Record, name: str, raw: str) -> bool:
