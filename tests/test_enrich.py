@@ -195,3 +195,41 @@ def test_records_for_dois(crossref, tmp_path):
     records, problems = records_for_dois([BLOOD_DOI, "10.5555/unknown"], client(crossref, tmp_path))
     assert [r.doi for r in records] == [BLOOD_DOI]
     assert problems[0].source == "10.5555/unknown" and "not known" in problems[0].message
+
+
+def _article(**over) -> "to_work":
+    item = {"DOI": "10.5555/a", "type": "journal-article", "title": ["Using the Delphi method for quality indicators"],
+            "author": [{"family": "Boulkedid", "given": "Rym"}], "container-title": ["PLoS ONE"],
+            "volume": "6", "issue": "6", "page": "e20476", "issued": {"date-parts": [[2011, 6, 9]]}}
+    item.update(over)
+    return to_work(item)
+
+
+def test_one_wrong_number_is_a_citation_error_two_are_another_work():
+    ok = "Boulkedid R. Using the Delphi method for quality indicators. PLoS ONE. 2011;6(6):e20476."
+    assert decide(evidence(Record(custom={"raw": ok}), _article())).accepted
+    typo = ok.replace("e20476", "e20467")
+    ev = decide(evidence(Record(custom={"raw": typo}), _article()))
+    assert ev.accepted and ev.conflicts == ["page"]
+    other = ok.replace("2011;6(6)", "2014;9(6)")  # volume equals issue in the work: "6" is the issue here
+    ev = decide(evidence(Record(custom={"raw": other}), _article()))
+    assert not ev.accepted and set(ev.conflicts) == {"volume", "year"}
+
+
+def test_notices_about_a_work_are_not_the_work():
+    erratum = _article(title=["Correction: Using the Delphi method for quality indicators"], page="e20999")
+    ref = "Boulkedid R. Using the Delphi method for quality indicators. PLoS ONE. 2011;6(6):e20476."
+    ev = decide(evidence(Record(custom={"raw": ref}), erratum))
+    assert not ev.accepted and "notice" in ev.reason
+    cited = "Boulkedid R. Correction: Using the Delphi method for quality indicators. PLoS ONE. 2011;6(6):e20999."
+    assert decide(evidence(Record(custom={"raw": cited}), erratum)).accepted
+
+
+def test_a_chapter_is_pinned_by_book_and_first_page_when_its_title_is_short():
+    chapter = to_work({"DOI": "10.5555/ch", "type": "book-chapter", "title": ["Racial Epithet"],
+                       "author": [{"family": "Hartlep", "given": "Nicholas D."}],
+                       "container-title": ["Impact of the Model Minority Stereotype on Modern Society"], "page": "525-916"})
+    ref = "Hartlep ND. Racial epithet. In: Impact of the Model Minority Stereotype on Modern Society. p. 525-916."
+    assert decide(evidence(Record(custom={"raw": ref}), chapter)).accepted
+    bare = "Hartlep ND. Racial epithet."  # two words and a name identify nothing
+    assert not decide(evidence(Record(custom={"raw": bare}), chapter)).accepted

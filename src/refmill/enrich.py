@@ -64,11 +64,12 @@ class Evidence:
     score: float  # validation score 0..1
     fields: dict[str, float]  # similarity 0..1 per field that could be compared
     unexplained: list[str]  # numbers of the reference the candidate does not account for
-    conflicts: list[str]  # parsed fields that flatly disagree (volume, first page, year)
+    conflicts: list[str]  # volume, first page, year: given by the reference, and different
     pinned: bool  # the title, or volume and first page, identify the work
     relevance: float | None = None
     accepted: bool = False
     reason: str = ""
+    notice: str = ""  # the candidate is an erratum, retraction or reply ("correction")
 
     @property
     def agreed(self) -> list[str]:
@@ -184,6 +185,25 @@ def _container_in_text(variants: tuple[str, ...], text: str) -> bool:
 _CONTAINER_STOPWORDS = frozenset("the of and for in on a an".split())
 
 
+_VOLUME_ISSUE_RX = re.compile(r"(?<![\w(])(\d{1,4})\s?\((\d{1,5})\)(?!\w)")
+_VOLUME_RX = re.compile(r"\bvol(?:ume)?\.?\s*(\d{1,4})\b", re.IGNORECASE)
+_ISSUE_RX = re.compile(r"\b(?:no|nr|issue)\.?\s*(\d{1,5})\b", re.IGNORECASE)
+
+
+def _stated(raw: str) -> dict[str, str]:
+    """Volume and issue where the reference string labels them: "vol. 18, no. 4", "395(10230)"
+    (the last such pair: titles come first). Unlabelled numbers stay anonymous."""
+    out: dict[str, str] = {}
+    pairs = _VOLUME_ISSUE_RX.findall(raw)
+    if pairs:
+        out["volume"], out["issue"] = pairs[-1]
+    for name, rx in (("volume", _VOLUME_RX), ("issue", _ISSUE_RX)):
+        found = rx.findall(raw)
+        if found:
+            out[name] = found[-1]
+    return out
+
+
 def _known(rec: Record, name: str, raw: str) -> bool:
     """A parsed field counts as structured evidence unless the parser doubted it and the
     reference string is there to be read instead."""
@@ -212,7 +232,7 @@ def evidence(rec: Record, work: Work) -> Evidence:
         if csl in low:
             weights[name] *= 0.5
         elif sim == 0.0 and name in ("volume", "page", "year"):
-            conflicts.append(name)
+            conflicts.append(name)  # a trusted parsed value that flatly disagrees
 
     # numbers first: volume, issue, pages and year consume what they explain
     c_volume, c_issue = _digits(c.get("volume")), _digits(c.get("issue"))
@@ -221,16 +241,15 @@ def evidence(rec: Record, work: Work) -> Evidence:
     c_last = _digits(c_pages.split("-", 1)[1])[:1] if "-" in c_pages else []
     found = {name: _take_all(numbers, vals) for name, vals in
              (("volume", c_volume), ("issue", c_issue), ("page", c_first), ("last-page", c_last)) if vals}
-    if c_volume:
-        if rec.get("volume") and _known(rec, "volume", raw):
-            flat("volume", 1.0 if _digits(rec.get("volume")) == c_volume or fold(rec.get("volume")) == fold(c.get("volume")) else 0.0, "volume")
+    stated = _stated(raw)
+    for name, values in (("volume", c_volume), ("issue", c_issue)):
+        if not values:
+            continue
+        ours = rec.get(name) if rec.get(name) and _known(rec, name, raw) else stated.get(name, "")
+        if ours:
+            flat(name, 1.0 if _digits(ours) == values or fold(ours) == fold(c.get(name)) else 0.0, name)
         elif raw:
-            sims["volume"] = found["volume"]
-    if c_issue:
-        if rec.get("issue") and _known(rec, "issue", raw):
-            flat("issue", 1.0 if fold(rec.get("issue")) == fold(c.get("issue")) else 0.0, "issue")
-        elif raw:
-            sims["issue"] = found["issue"]
+            sims[name] = found[name]
     if c_first:
         if rec.get("page") and _known(rec, "page", raw):
             ours = first_page(normalize_pages(rec.get("page")))
@@ -282,20 +301,41 @@ def evidence(rec: Record, work: Work) -> Evidence:
         elif text:
             sims["container"] = 1.0 if _container_in_text(work.containers, text) else 0.0
 
+    # in the string, a volume, first page or year of the candidate that is absent while the
+    # reference has numbers nobody explains counts as a disagreement too
+    if numbers:
+        for name in ("volume", "page", "year"):
+            if name in sims and name not in structured and sims[name] == 0.0:
+                conflicts.append(name)
     total = sum(weights[f] for f in sims) + len(numbers)
     score = sum(weights[f] * s for f, s in sims.items()) / total if total else 0.0
-    pinned = title_pins or (sims.get("volume", 0) >= 1.0 and sims.get("page", 0) >= 1.0)
-    return Evidence(work.doi, score, sims, list(numbers), conflicts, pinned, work.score)
+    # journal (or book), volume if the work has one, and first page identify it without a title
+    locator = all(sims.get(f, 0) >= 1.0 for f in ("container", "page")) and sims.get("volume", 1.0) >= 1.0
+    ev = Evidence(work.doi, score, sims, list(numbers), conflicts, title_pins or locator, work.score)
+    marker = _NOTICE_RX.match(norm_title(work.titles[0])) if work.titles else None
+    if marker and not re.search(rf"\b{marker.group(1)}", text or norm_title(rec.title)):
+        ev.notice = marker.group(1)
+    return ev
+
+
+# Crossref records of errata, retractions and replies carry the title of the work they are
+# about; a reference that does not say so cites the work itself.
+_NOTICE_RX = re.compile(r"^(correction|erratum|corrigendum|retraction|retracted|expression of concern"
+                        r"|reply|response|comment|addendum|withdrawn|notice of retraction)\b")
 
 
 def decide(ev: Evidence) -> Evidence:
-    """Accept a candidate only when nothing flatly disagrees, the title or volume and first
-    page pin it down, at least three fields agree and the score reaches ACCEPT."""
+    """Accept a candidate only when it is not a notice about the work, at most one of volume,
+    first page and year disagrees (one is a citation error, two are another work), the title
+    or journal, volume and first page pin it down, three fields agree and the score reaches
+    ACCEPT."""
     support = sum(1 for f in SUPPORT_FIELDS if f in ev.fields and ev.fields[f] >= _agrees(f))
-    if ev.conflicts:
-        ev.reason = ", ".join(ev.conflicts) + (" disagrees" if len(ev.conflicts) == 1 else " disagree")
+    if ev.notice:
+        ev.reason = f"it is a notice about the work ({ev.notice}), not the work"
+    elif len(ev.conflicts) >= 2:
+        ev.reason = ", ".join(ev.conflicts) + " disagree"
     elif not ev.pinned:
-        ev.reason = "neither the title nor volume and first page identify it"
+        ev.reason = "neither the title nor journal, volume and first page identify it"
     elif support < MIN_SUPPORT:
         ev.reason = f"only {support} of {', '.join(SUPPORT_FIELDS)} agree"
     elif ev.score < ACCEPT:
