@@ -39,7 +39,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
 from refmill.crossref import Work, to_work  # noqa: E402
-from refmill.enrich import MATCHED, best_match, enrich_one  # noqa: E402
+from refmill.enrich import MATCHED, UNMATCHED, best_match, enrich  # noqa: E402
 from refmill.match import first_page  # noqa: E402
 from refmill.model import Date, Name, Record, doi_key  # noqa: E402
 
@@ -227,16 +227,23 @@ def live(args: argparse.Namespace) -> Score:
     client = client_from_settings(config.load(), args.mailto, args.crossref_url, False, False, config.cache_dir())
     data = json.loads((FIXTURES / "matching-gold" / "crossref-2000-real-unstructured-refs.json").read_text())["dataset"]
     data = data[: args.limit] if args.limit else data
-    score, errors, start = Score(), 0, time.monotonic()
-    for i, row in enumerate(data, 1):
-        outcome = enrich_one(Record(type="article", custom={"raw": row["ref_string"]}), client)
-        if outcome.status not in (MATCHED, "unmatched"):
+    start = time.monotonic()
+    records = [Record(id=str(i), type="article", custom={"raw": row["ref_string"]}) for i, row in enumerate(data)]
+    done = []
+
+    def progress(outcome) -> None:
+        done.append(outcome)
+        if len(done) % 100 == 0:
+            print(f"  {len(done)}/{len(data)}", file=sys.stderr)
+
+    outcomes = enrich(records, client, on_done=progress)
+    score, errors = Score(), 0
+    for row, outcome in zip(data, outcomes):
+        if outcome.status not in (MATCHED, UNMATCHED):
             errors += 1
             continue
         score.add(outcome.record.doi if outcome.status == MATCHED else None, row["target_gt"]["DOI"], row["ref_string"][:100])
-        if i % 100 == 0:
-            print(f"  {i}/{len(data)}  precision {score.precision():.3f}  recall {score.recall():.3f}", file=sys.stderr)
-    print(f"{len(data)} references in {time.monotonic() - start:.0f} s; {errors} lookups failed; "
+    print(f"{len(data)} references in {time.monotonic() - start:.0f} s; {errors} lookups failed (not scored); "
           f"{client.requests} requests, {client.cache_hits} cache hits", file=sys.stderr)
     return score
 
@@ -252,6 +259,7 @@ def main() -> int:
     parser.add_argument("--crossref-url", default=None, help="API base URL (a mirror)")
     parser.add_argument("--limit", type=int, default=0, help="only the first N gold strings (live)")
     parser.add_argument("-v", "--verbose", action="store_true", help="list every wrong decision")
+    parser.add_argument("--sweep", action="store_true", help="precision and recall offline for other ACCEPT thresholds")
     args = parser.parse_args()
     if not FIXTURES.is_dir():
         print(f"{FIXTURES} is absent; nothing to score", file=sys.stderr)
@@ -265,6 +273,20 @@ def main() -> int:
     print(HEADER)
     for name, score in sets:
         print(score.line(name))
+    if args.sweep and not args.live:
+        from refmill import enrich
+
+        chosen = enrich.ACCEPT
+        print("\n| ACCEPT | wrong accepted | missed | precision | recall |\n|---:|---:|---:|---:|---:|")
+        for threshold in (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9):
+            enrich.ACCEPT = threshold
+            both = Score()
+            for part in (recorded_lists(), recorded_works()):
+                for k in ("tp", "wrong", "fp", "fn", "tn"):
+                    setattr(both, k, getattr(both, k) + getattr(part, k))
+            mark = " (chosen)" if threshold == chosen else ""
+            print(f"| {threshold}{mark} | {both.wrong + both.fp} | {both.fn} | {both.precision():.3f} | {both.recall():.3f} |")
+        enrich.ACCEPT = chosen
     if args.verbose:
         for name, score in sets[:-2]:
             for miss in score.misses:

@@ -25,7 +25,9 @@ from rapidfuzz import fuzz
 
 from .crossref import Client, NotCached, Work
 from .errors import CrossrefError, Problem
-from .match import container_agrees, family_key, first_family, first_page, norm_title
+from .match import (
+    container_agrees, container_words, family_key, first_family, first_page, norm_title, words_agree,
+)
 from .model import DASHES, Name, Record, doi_key, fold, normalize_pages
 
 # --- thresholds (see docs/benchmarks.md, "Crossref matching") ----------------------------------
@@ -161,28 +163,27 @@ def _name_in_text(name: Name, text: str) -> float:
 
 def _container_in_text(variants: tuple[str, ...], text: str) -> bool:
     """A container title, full or abbreviated ("The Lancet" as "Lancet", "IJDAR", "Int J Doc
-    Anal Recognit"), in the reference string. An abbreviation needs a window of two words or
-    more with five letters or more, so that initials ("J. M.") never pass for "Journal of
-    Medicine"."""
-    words = text.split()
+    Anal Recognit"), in the (folded) reference string. An abbreviation needs a window of two
+    words or more with five letters or more, so that initials ("J. M.") never pass for
+    "Journal of Medicine"."""
+    words = container_words(text)
     for variant in variants:
         full = fold(variant)
-        content = " ".join(w for w in full.split() if w not in _CONTAINER_STOPWORDS)
-        for phrase in {full, content}:
+        target = container_words(variant)
+        if not target:
+            continue
+        for phrase in {full, " ".join(target)}:
             if len(phrase) >= 3 and re.search(rf"\b{re.escape(phrase)}\b", text):
                 return True
-        size = len(full.split())
-        for i in range(len(words)):
-            for n in range(2, min(size + 2, 12) + 1):
+        initial = target[0][0]
+        for i, word in enumerate(words):
+            if word[0] != initial:  # abbreviations keep the first letter of the first word
+                continue
+            for n in range(2, min(len(target) + 2, 12) + 1):
                 window = words[i: i + n]
-                if len(window) < n or len("".join(window)) < 5:
-                    continue
-                if container_agrees(" ".join(window), variant):
+                if len(window) == n and len("".join(window)) >= 5 and words_agree(window, target):
                     return True
     return False
-
-
-_CONTAINER_STOPWORDS = frozenset("the of and for in on a an".split())
 
 
 _VOLUME_ISSUE_RX = re.compile(r"(?<![\w(])(\d{1,4})\s?\((\d{1,5})\)(?!\w)")
