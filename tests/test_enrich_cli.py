@@ -167,3 +167,30 @@ def test_settings_come_from_environment_and_config(invoke, crossref, lib3, monke
     monkeypatch.setenv("REFMILL_MAILTO", "env@uni.edu")
     assert invoke(["enrich", "--library", lib3, "--dry-run", "--refresh"]).exit_code == 0
     assert "mailto:env@uni.edu" in crossref.log[-1][0].headers["User-Agent"]
+
+
+def test_crossref_text_with_latex_specials_survives_the_library(invoke, crossref, tmp_path):
+    """Crossref answers are input too: braces, backslashes and % must not break refs.bib."""
+    title = r"Braces {CD19}, a \backslash, 100% & $x_1$ ~ the end}"
+    crossref.expect_request("/works/10.5555/specials").respond_with_json({"status": "ok", "message": {
+        "DOI": "10.5555/specials", "type": "journal-article", "title": [title],
+        "author": [{"family": "O'Brien {Jr}", "given": "A\\B"}], "container-title": ["J. {Odd}"]}})
+    path = tmp_path / "lib.bib"
+    result = run(invoke, crossref, "add", "10.5555/specials", "--library", path)
+    assert result.exit_code == 0, result.stderr
+    (rec,) = library.load(path)
+    assert rec.title == title and rec.author[0].family == "O'Brien {Jr}" and rec.get("container-title") == "J. {Odd}"
+
+
+def test_huge_answers_are_read(invoke, crossref, tmp_path):
+    from crossref_support import fixture_json
+
+    answer = fixture_json("query-acute-lymphoblastic-leukaemia.json")
+    for item in answer["message"]["items"]:
+        item["abstract"] = "<jats:p>" + "word " * 200_000 + "</jats:p>"  # 1 MB each
+    crossref.expect_request("/works").respond_with_json(answer)
+    src = tmp_path / "refs.txt"
+    src.write_text(MALARD + "\n")
+    result = run(invoke, crossref, "parse", "--one-per-line", src, "--enrich", "--format", "jsonl")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["DOI"] == "10.5555/refmill.malard2020"
