@@ -15,7 +15,7 @@ from crossref_support import (  # noqa: F401 (fixtures)
     serve_standard,
 )
 from refmill.crossref import (
-    Cache, Client, Limits, NotCached, Pacer, Unreachable, check_url, client_from_settings, to_record,
+    Cache, Client, Limits, NotCached, Pacer, Unreachable, check_url, clean_markup, client_from_settings, to_record,
     to_work,
 )
 from refmill.errors import CrossrefError
@@ -64,6 +64,17 @@ def test_markup_types_names_and_dates_are_normalised():
     work = to_work(item)
     assert work.years == {2021, 2022}
     assert work.titles[1] == "Targeting CD19 & CD22 with CAR T cells: the IL-2+ story"
+
+
+@pytest.mark.parametrize("raw, clean", [
+    ("H<sub>2</sub>O in <i>E. coli</i>", "H2O in E. coli"),
+    ("<jats:title>Abstract</jats:title><jats:p>One.</jats:p><jats:p>Two.</jats:p>", "Abstract One. Two."),
+    ("A &lt;i&gt;cis&lt;/i&gt; effect at p &lt; 0.05", "A cis effect at p < 0.05"),
+    ("<mml:math><mml:msub><mml:mi>k</mml:mi><mml:mn>2</mml:mn></mml:msub></mml:math> rates &amp; more", "k2 rates & more"),
+    ("  line\n   broken\ttitle ", "line broken title"),
+])
+def test_clean_markup(raw, clean):
+    assert clean_markup(raw) == clean
 
 
 @pytest.mark.parametrize("kind, csl", [

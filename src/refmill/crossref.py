@@ -94,6 +94,7 @@ DATE_KEYS = ("issued", "published-print", "published-online", "published")
 _TAG_RX = re.compile(r"<(/?)([A-Za-z][\w:.-]*)(?:\s[^<>]*)?/?>")
 _BLOCK_TAGS = {"p", "title", "sec", "br", "list-item", "jats:p", "jats:title", "jats:sec",
                "jats:break", "jats:list-item"}
+_ESCAPED_TAG_RX = re.compile(r"</?(?:i|b|em|strong|sub|sup|scp|u|jats:[\w-]+|mml:[\w-]+)(?:\s[^<>]*)?/?>", re.I)
 _ORCID_RX = re.compile(r"\s*(?:https?://orcid\.org/)?\b\d{4}-\d{4}-\d{4}-\d{3}[\dX]\b", re.I)
 
 
@@ -106,6 +107,7 @@ def clean_markup(text: Any) -> str:
         return " " if m.group(2).lower() in _BLOCK_TAGS else ""
 
     text = html.unescape(_TAG_RX.sub(tag, text))
+    text = _ESCAPED_TAG_RX.sub("", text)  # markup that was escaped once too often: "&lt;i&gt;"
     return re.sub(r"\s+", " ", text).strip()
 
 
