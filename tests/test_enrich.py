@@ -225,6 +225,18 @@ def test_notices_about_a_work_are_not_the_work():
     assert decide(evidence(Record(custom={"raw": cited}), erratum)).accepted
 
 
+@pytest.mark.parametrize("title, notice", [
+    ("Correction: Using the Delphi method", "correction"), ("Correction to: Using the Delphi method", "correction"),
+    ("RETRACTED ARTICLE: Using the Delphi method", "retracted"), ("Erratum", "erratum"),
+    ("Reply to: Using the Delphi method", "reply"), ("Comment on “Using the Delphi method”", "comment"),
+    ("Correction of hypernatremia in infants", ""), ("Response of soil microbes to drought", ""),
+    ("Comments and replies in peer review", ""),
+])
+def test_notice_titles(title, notice):
+    ev = evidence(Record(custom={"raw": "Boulkedid R. Some other words. 2011."}), _article(title=[title]))
+    assert ev.notice == notice
+
+
 def test_a_chapter_is_pinned_by_book_and_first_page_when_its_title_is_short():
     chapter = to_work({"DOI": "10.5555/ch", "type": "book-chapter", "title": ["Racial Epithet"],
                        "author": [{"family": "Hartlep", "given": "Nicholas D."}],

@@ -416,6 +416,8 @@ def enrich_(library_path: str, mailto: str | None, crossref_url: str | None, off
     candidate is taken only when its title (or volume and first page), authors, year and
     journal agree. A field the record already has is never silently replaced: differences
     are reported, and --prefer crossref takes Crossref's. Answers are cached on disk.
+    The library is written once, at the end; with --dry-run (or --format, -o) the records
+    that change are printed.
 
     \b
     Examples:

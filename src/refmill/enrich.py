@@ -313,16 +313,24 @@ def evidence(rec: Record, work: Work) -> Evidence:
     # journal (or book), volume if the work has one, and first page identify it without a title
     locator = all(sims.get(f, 0) >= 1.0 for f in ("container", "page")) and sims.get("volume", 1.0) >= 1.0
     ev = Evidence(work.doi, score, sims, list(numbers), conflicts, title_pins or locator, work.score)
-    marker = _NOTICE_RX.match(norm_title(work.titles[0])) if work.titles else None
-    if marker and not re.search(rf"\b{marker.group(1)}", text or norm_title(rec.title)):
-        ev.notice = marker.group(1)
+    marker = _NOTICE_RX.match(work.titles[0]) if work.titles else None
+    if marker:
+        word = fold(marker.group(1) or marker.group(2)).split()[0]
+        if not re.search(rf"\b{word}", text or norm_title(rec.title)):
+            ev.notice = word
     return ev
 
 
 # Crossref records of errata, retractions and replies carry the title of the work they are
-# about; a reference that does not say so cites the work itself.
-_NOTICE_RX = re.compile(r"^(correction|erratum|corrigendum|retraction|retracted|expression of concern"
-                        r"|reply|response|comment|addendum|withdrawn|notice of retraction)\b")
+# about ("Correction: …", "Retracted article: …", "Reply to …"); a reference that does not
+# say so cites the work itself. "Correction of hypernatremia" or "Response of soil
+# microbes" are titles, not notices.
+_NOTICE_RX = re.compile(
+    r"^\W*(?:(correction|erratum|corrigendum|retraction|addendum|expression of concern|notice of retraction"
+    r"|withdrawal|retracted(?: article)?)\s*(?:[:.\[(\u2013\u2014-]|to\b|for\b|notice\b|$)"
+    r"|(reply|response|comment)s?\s+(?:to|on)\b)",
+    re.IGNORECASE,
+)
 
 
 def decide(ev: Evidence) -> Evidence:
