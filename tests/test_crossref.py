@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+import zlib
 
 import pytest
 from hypothesis import given, settings
@@ -249,7 +250,19 @@ def test_cache_keeps_only_what_the_mapping_reads(crossref, tmp_path):
     import sqlite3
 
     (body,) = sqlite3.connect(tmp_path / "cache.sqlite").execute("SELECT body FROM answers").fetchone()
-    assert "reference" not in json.loads(body) and "license" not in json.loads(body)
+    kept = json.loads(zlib.decompress(body))
+    assert kept["DOI"] == BLOOD_DOI and "reference" not in kept and "license" not in kept
+
+
+def test_damaged_cache_entries_are_asked_again(crossref, tmp_path):
+    serve_standard(crossref)
+    make(crossref, tmp_path).lookup_doi(BLOOD_DOI)
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "cache.sqlite") as db:
+        db.execute("UPDATE answers SET body = ?", (b"not zlib",))
+    assert make(crossref, tmp_path).lookup_doi(BLOOD_DOI).record.get("volume") == "145"
+    assert len(crossref.log) == 2
 
 
 # --- pacing ------------------------------------------------------------------------------------------

@@ -212,112 +212,134 @@ def _known(rec: Record, name: str, raw: str) -> bool:
     return not (name in low and raw)
 
 
+class _Comparison:
+    """The state of one reference-versus-candidate comparison, filled field by field."""
+
+    def __init__(self, rec: Record, work: Work):
+        self.rec, self.work, self.c = rec, work, work.record
+        raw = rec.custom.get("raw")
+        self.raw = clean_reference(raw) if isinstance(raw, str) else ""
+        self.text = norm_title(self.raw)  # folded like titles, Greek spelled out
+        self.numbers = _digits(self.raw)  # bibliographic numbers not yet explained
+        self.stated = _stated(self.raw)
+        self.low = set(rec.custom.get("low-confidence") or ())
+        self.weights = dict(WEIGHTS)
+        self.sims: dict[str, float] = {}
+        self.conflicts: list[str] = []
+        self.structured: set[str] = set()
+
+    def ours(self, name: str) -> str:
+        """A parsed field, unless the parser doubted it and the string can be read instead."""
+        value = self.rec.get(name)
+        return value if value and _known(self.rec, name, self.raw) else ""
+
+    def flat(self, name: str, sim: float, csl: str) -> None:
+        """A structured comparison; a flat disagreement of a trusted field is a conflict."""
+        self.sims[name] = sim
+        self.structured.add(name)
+        if csl in self.low:
+            self.weights[name] *= 0.5
+        elif sim == 0.0 and name in ("volume", "page", "year"):
+            self.conflicts.append(name)
+
+    def numbers_first(self) -> None:
+        """Volume, issue, pages and year consume the numbers of the string they explain."""
+        c = self.c
+        volume, issue = _digits(c.get("volume")), _digits(c.get("issue"))
+        pages = normalize_pages(c.get("page"))
+        first = _digits(first_page(pages))[:1]
+        last = _digits(pages.split("-", 1)[1])[:1] if "-" in pages else []
+        found = {name: _take_all(self.numbers, vals) for name, vals in
+                 (("volume", volume), ("issue", issue), ("page", first), ("last-page", last)) if vals}
+        for name, values in (("volume", volume), ("issue", issue)):
+            if values:
+                ours = self.ours(name) or self.stated.get(name, "")
+                if ours:
+                    same = _digits(ours) == values or fold(ours) == fold(c.get(name))
+                    self.flat(name, 1.0 if same else 0.0, name)
+                elif self.raw:
+                    self.sims[name] = found[name]
+        if first:
+            ours = self.ours("page")
+            if ours:
+                mine = first_page(normalize_pages(ours))
+                self.flat("page", 1.0 if mine == first_page(pages) or _digits(mine)[:1] == first else 0.0, "page")
+            elif self.raw:
+                self.sims["page"] = found["page"]
+                if last:
+                    self.sims["last-page"] = found["last-page"]
+        years = sorted(self.work.years)
+        if years:
+            if self.rec.year and _known(self.rec, "issued", self.raw):
+                gap = min(abs(self.rec.year - y) for y in years)
+                self.flat("year", 1.0 if gap == 0 else 0.5 if gap == 1 else 0.0, "issued")
+                for y in years + [self.rec.year]:
+                    _take(self.numbers, str(y))
+            elif self.raw:
+                if any(_take(self.numbers, str(y)) for y in years):
+                    self.sims["year"] = 1.0
+                elif any(_take(self.numbers, str(y + d)) for y in years for d in (-1, 1)):
+                    self.sims["year"] = 0.5
+                else:
+                    self.sims["year"] = 0.0
+        # numbers inside the title or container title are not bibliographic numbers
+        for words in self.work.titles[:1] + self.work.containers:
+            for n in _digits(words):
+                _take(self.numbers, n)
+
+    def words(self) -> bool:
+        """Title, first author and container; True when the title pins the work down."""
+        work, c, pins = self.work, self.c, False
+        if work.titles:
+            if self.ours("title"):
+                self.flat("title", _title_sim(self.rec.title, work.titles), "title")
+                pins = self.sims["title"] >= TITLE_AGREES
+            elif self.text:
+                self.sims["title"], long_enough = _title_in_text(work.titles, self.text)
+                pins = long_enough and self.sims["title"] >= TITLE_AGREES
+        people = c.author or c.editor
+        if people:
+            if (self.rec.author or self.rec.editor) and _known(self.rec, "author", self.raw):
+                ours, families = first_family(self.rec), {family_key(n) for n in people}
+                self.flat("author", 1.0 if ours == first_family(c) else 0.5 if ours in families else 0.0, "author")
+            elif self.text:
+                self.sims["author"] = _name_in_text(people[0], self.text)
+        if work.containers:
+            mine = [x for x in (self.rec.get("container-title"), self.rec.get("container-title-short")) if x]
+            if mine and _known(self.rec, "container-title", self.raw):
+                agree = any(container_agrees(m, v) for m in mine for v in work.containers)
+                self.flat("container", 1.0 if agree else 0.0, "container-title")
+            elif self.text:
+                self.sims["container"] = 1.0 if _container_in_text(work.containers, self.text) else 0.0
+        return pins
+
+    def notice(self) -> str:
+        marker = _NOTICE_RX.match(self.work.titles[0]) if self.work.titles else None
+        if not marker:
+            return ""
+        word = fold(marker.group(1) or marker.group(2)).split()[0]
+        return "" if re.search(rf"\b{word}", self.text or norm_title(self.rec.title)) else word
+
+
 def evidence(rec: Record, work: Work) -> Evidence:
     """Field-by-field agreement of a reference (parsed fields and/or its raw string) with
     one Crossref candidate."""
-    c = work.record
-    raw = clean_reference(rec.custom.get("raw") or "") if isinstance(rec.custom.get("raw"), str) else ""
-    text = norm_title(raw)
-    numbers = _digits(raw)
-    low = set(rec.custom.get("low-confidence") or ())
-    weights = dict(WEIGHTS)
-    sims: dict[str, float] = {}
-    conflicts: list[str] = []
-    structured: set[str] = set()
-    title_pins = False
-
-    def flat(name: str, sim: float, csl: str) -> None:
-        """A structured comparison; a flat disagreement of a trusted field is a conflict."""
-        sims[name] = sim
-        structured.add(name)
-        if csl in low:
-            weights[name] *= 0.5
-        elif sim == 0.0 and name in ("volume", "page", "year"):
-            conflicts.append(name)  # a trusted parsed value that flatly disagrees
-
-    # numbers first: volume, issue, pages and year consume what they explain
-    c_volume, c_issue = _digits(c.get("volume")), _digits(c.get("issue"))
-    c_pages = normalize_pages(c.get("page"))
-    c_first = _digits(first_page(c_pages))[:1]
-    c_last = _digits(c_pages.split("-", 1)[1])[:1] if "-" in c_pages else []
-    found = {name: _take_all(numbers, vals) for name, vals in
-             (("volume", c_volume), ("issue", c_issue), ("page", c_first), ("last-page", c_last)) if vals}
-    stated = _stated(raw)
-    for name, values in (("volume", c_volume), ("issue", c_issue)):
-        if not values:
-            continue
-        ours = rec.get(name) if rec.get(name) and _known(rec, name, raw) else stated.get(name, "")
-        if ours:
-            flat(name, 1.0 if _digits(ours) == values or fold(ours) == fold(c.get(name)) else 0.0, name)
-        elif raw:
-            sims[name] = found[name]
-    if c_first:
-        if rec.get("page") and _known(rec, "page", raw):
-            ours = first_page(normalize_pages(rec.get("page")))
-            same = ours == first_page(c_pages) or (_digits(ours)[:1] == c_first)
-            flat("page", 1.0 if same else 0.0, "page")
-        elif raw:
-            sims["page"] = found["page"]
-            if c_last:
-                sims["last-page"] = found["last-page"]
-    if work.years:
-        years = sorted(work.years)
-        if rec.year and _known(rec, "issued", raw):
-            gap = min(abs(rec.year - y) for y in years)
-            flat("year", 1.0 if gap == 0 else 0.5 if gap == 1 else 0.0, "issued")
-            for y in years:
-                _take(numbers, str(y))
-            _take(numbers, str(rec.year))
-        elif raw:
-            if any(_take(numbers, str(y)) for y in years):
-                sims["year"] = 1.0
-            elif any(_take(numbers, str(y + d)) for y in years for d in (-1, 1)):
-                sims["year"] = 0.5
-            else:
-                sims["year"] = 0.0
-    # numbers inside the title or container title are not bibliographic numbers
-    for words in work.titles[:1] + work.containers:
-        for n in _digits(words):
-            _take(numbers, n)
-
-    if work.titles:
-        if rec.title and _known(rec, "title", raw):
-            flat("title", _title_sim(rec.title, work.titles), "title")
-            title_pins = sims["title"] >= TITLE_AGREES
-        elif text:
-            sims["title"], long_enough = _title_in_text(work.titles, text)
-            title_pins = long_enough and sims["title"] >= TITLE_AGREES
-    people = c.author or c.editor
-    if people:
-        if (rec.author or rec.editor) and _known(rec, "author", raw):
-            ours, families = first_family(rec), {family_key(n) for n in people}
-            flat("author", 1.0 if ours == first_family(c) else 0.5 if ours in families else 0.0, "author")
-        elif text:
-            sims["author"] = _name_in_text(people[0], text)
-    if work.containers:
-        mine = [x for x in (rec.get("container-title"), rec.get("container-title-short")) if x]
-        if mine and _known(rec, "container-title", raw):
-            flat("container", 1.0 if any(container_agrees(m, v) for m in mine for v in work.containers) else 0.0,
-                 "container-title")
-        elif text:
-            sims["container"] = 1.0 if _container_in_text(work.containers, text) else 0.0
-
+    cmp = _Comparison(rec, work)
+    cmp.numbers_first()
+    title_pins = cmp.words()
+    sims, numbers = cmp.sims, cmp.numbers
     # in the string, a volume, first page or year of the candidate that is absent while the
     # reference has numbers nobody explains counts as a disagreement too
     if numbers:
         for name in ("volume", "page", "year"):
-            if name in sims and name not in structured and sims[name] == 0.0:
-                conflicts.append(name)
-    total = sum(weights[f] for f in sims) + len(numbers)
-    score = sum(weights[f] * s for f, s in sims.items()) / total if total else 0.0
+            if name in sims and name not in cmp.structured and sims[name] == 0.0:
+                cmp.conflicts.append(name)
+    total = sum(cmp.weights[f] for f in sims) + len(numbers)
+    score = sum(cmp.weights[f] * s for f, s in sims.items()) / total if total else 0.0
     # journal (or book), volume if the work has one, and first page identify it without a title
     locator = all(sims.get(f, 0) >= 1.0 for f in ("container", "page")) and sims.get("volume", 1.0) >= 1.0
-    ev = Evidence(work.doi, score, sims, list(numbers), conflicts, title_pins or locator, work.score)
-    marker = _NOTICE_RX.match(work.titles[0]) if work.titles else None
-    if marker:
-        word = fold(marker.group(1) or marker.group(2)).split()[0]
-        if not re.search(rf"\b{word}", text or norm_title(rec.title)):
-            ev.notice = word
+    ev = Evidence(work.doi, score, sims, list(numbers), cmp.conflicts, title_pins or locator, work.score)
+    ev.notice = cmp.notice()
     return ev
 
 
@@ -615,19 +637,20 @@ class Summary:
 
 
 def records_for_dois(dois: list[str], client: Client) -> tuple[list[Record], list[Problem]]:
-    """New records from Crossref's metadata for `dois` (refmill add); failures as problems."""
-    records: list[Record] = []
-    problems: list[Problem] = []
-    for doi in dois:
+    """New records from Crossref's metadata for `dois` (refmill add), in order, looked up in
+    parallel within the client's limits; failures as problems."""
+
+    def one(doi: str) -> Record | Problem:
         try:
             work = client.lookup_doi(doi)
         except CrossrefError as exc:
-            problems.append(Problem(doi, None, str(exc)))
-            continue
+            return Problem(doi, None, str(exc))
         if work is None:
-            problems.append(Problem(doi, None, "not known to Crossref (it may be registered elsewhere, e.g. DataCite)"))
-            continue
+            return Problem(doi, None, "not known to Crossref (it may be registered elsewhere, e.g. DataCite)")
         rec = copy.deepcopy(work.record)
         rec.custom["crossref"] = {"method": "doi"}
-        records.append(rec)
-    return records, problems
+        return rec
+
+    with ThreadPoolExecutor(max_workers=max(1, client.pacer.limits.concurrency)) as pool:
+        results = list(pool.map(one, dois))
+    return [r for r in results if isinstance(r, Record)], [p for p in results if isinstance(p, Problem)]
