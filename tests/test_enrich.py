@@ -39,6 +39,13 @@ def test_the_right_paper_is_accepted_over_same_title_and_preprint(rec):
     assert work.doi == "10.5555/refmill.malard2020"
     assert ev.accepted and ev.score >= 0.9
     assert {"title", "author", "year", "volume", "page", "container"} <= set(ev.agreed)
+    assert ev.disagreed == []
+
+
+def test_numbers_the_reference_does_not_give_are_absent_not_disagreeing():
+    ev = evidence(Record(custom={"raw": "Malard F, Mohty M. Acute lymphoblastic leukaemia. Lancet 2020; 395: 1146-62."}),
+                  CANDIDATES[0])
+    assert ev.absent == ["issue"] and ev.disagreed == [] and ev.to_dict()["absent"] == ["issue"]
 
 
 @pytest.mark.parametrize("rec", [parsed(MALARD_TRAP), Record(custom={"raw": MALARD_TRAP})], ids=["parsed", "raw-only"])
@@ -103,7 +110,8 @@ def test_merge_fills_missing_and_reports_conflicts_without_overwriting():
         "title": "The present and future of CAR T-cell therapy for adult B-cell ALL.", "container-title": "Blood",
         "volume": "144", "page": "1485-97", "DOI": BLOOD_DOI})
     filled, conflicts = merge(rec, BLOOD)
-    assert {"issue", "publisher", "ISSN", "abstract", "container-title-short"} <= set(filled)
+    assert {"issue", "publisher", "ISSN", "abstract"} <= set(filled)
+    assert "container-title-short" not in filled  # "Blood" is no short form of "Blood"
     assert [(c.field, c.ours, c.theirs) for c in conflicts] == [("volume", "144", "145")]
     assert rec.get("volume") == "144"  # ours kept
     assert rec.author[0].given == "A."  # same people: our form kept, no conflict

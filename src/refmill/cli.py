@@ -347,6 +347,8 @@ def _explain(outcome: Any) -> str:
         detail = f"score {ev.score:.2f}; agreed: {', '.join(ev.agreed) or 'nothing'}"
         if ev.disagreed:
             detail += f"; disagreed: {', '.join(ev.disagreed)}"
+        if ev.absent:
+            detail += f"; not in the reference: {', '.join(ev.absent)}"
         if ev.unexplained:
             detail += f"; numbers not in Crossref's record: {' '.join(ev.unexplained)}"
     if outcome.status == "matched":

@@ -72,6 +72,7 @@ class Evidence:
     accepted: bool = False
     reason: str = ""
     notice: str = ""  # the candidate is an erratum, retraction or reply ("correction")
+    absent: list[str] = field(default_factory=list)  # candidate numbers the string does not give
 
     @property
     def agreed(self) -> list[str]:
@@ -79,11 +80,13 @@ class Evidence:
 
     @property
     def disagreed(self) -> list[str]:
-        return [f for f, s in self.fields.items() if s < _agrees(f)]
+        return [f for f, s in self.fields.items() if s < _agrees(f) and f not in self.absent]
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"doi": self.doi, "score": round(self.score, 3),
                                "agreed": self.agreed, "disagreed": self.disagreed}
+        if self.absent:
+            out["absent"] = self.absent
         if self.unexplained:
             out["unexplained"] = self.unexplained
         if self.relevance is not None:
@@ -340,6 +343,8 @@ def evidence(rec: Record, work: Work) -> Evidence:
     locator = all(sims.get(f, 0) >= 1.0 for f in ("container", "page")) and sims.get("volume", 1.0) >= 1.0
     ev = Evidence(work.doi, score, sims, list(numbers), cmp.conflicts, title_pins or locator, work.score)
     ev.notice = cmp.notice()
+    ev.absent = [f for f in ("volume", "issue", "page", "last-page", "year")
+                 if sims.get(f) == 0.0 and f not in cmp.structured and f not in cmp.conflicts]
     return ev
 
 
@@ -455,6 +460,8 @@ def merge(rec: Record, work: Work, prefer_crossref: bool = False) -> tuple[list[
     for name, theirs in c.fields.items():
         ours = rec.get(name)
         if not ours:
+            if name == "container-title-short" and len(theirs) >= len(rec.get("container-title") or theirs + "."):
+                continue  # "The Lancet" is no short form of our "Lancet"
             rec.set(name, theirs)
             filled.append(name)
         elif ours != theirs:
