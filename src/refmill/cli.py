@@ -3,19 +3,21 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import sys
 import traceback
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator
 
 import click
 
-from . import __version__, formats, library
-from .errors import ExitCode, InputError, Problem, RefmillError
+from . import __version__, config, entries, formats, library
+from .errors import ExitCode, InputError, LibraryError, Problem, RefmillError
 from .inputs import expand, read_input
 from .model import Record
 
-OUTPUT_FORMATS = ["bibtex", "ris", "csl-json", "jsonl", "keys", "table"]
+OUTPUT_FORMATS = ["bibtex", "ris", "csl-json", "jsonl", "keys", "table", "card"]
+TERMINAL_FORMATS = ("table", "card")  # drawn for people; not for -o
 
 
 # --- error handling: the one place that turns errors into messages and exit codes ----------
@@ -77,10 +79,10 @@ def library_option(f: Callable[..., Any]) -> Callable[..., Any]:
         "--library",
         "library_path",
         envvar="REFMILL_LIBRARY",
-        default=library.DEFAULT_LIBRARY,
-        show_default=True,
+        default=lambda: config.setting("library"),
+        show_envvar=False,
         type=click.Path(dir_okay=False),
-        help="The library file (or REFMILL_LIBRARY).",
+        help="The library file [default: REFMILL_LIBRARY, else `library` in the config file, else refs.bib].",
     )(f)
 
 
@@ -92,7 +94,8 @@ def encoding_option(f: Callable[..., Any]) -> Callable[..., Any]:
 
 def output_options(f: Callable[..., Any]) -> Callable[..., Any]:
     f = click.option(
-        "--ascii", "ascii_only", is_flag=True, help="BibTeX with LaTeX accents instead of UTF-8."
+        "--ascii/--unicode", "ascii_only", default=None,
+        help="BibTeX with LaTeX accents, or UTF-8 [default: REFMILL_ASCII, else `ascii` in the config file, else UTF-8].",
     )(f)
     f = click.option(
         "-o", "--output", type=click.Path(dir_okay=False), default=None,
@@ -157,14 +160,19 @@ def _table(records: list[Record]) -> None:
     Console().print(table)
 
 
-def emit(records: list[Record], fmt: str | None, output: str | None, ascii_only: bool = False) -> None:
+def emit(records: list[Record], fmt: str | None, output: str | None, ascii_only: bool | None = None) -> None:
     """Write records to stdout or `output` in the chosen format."""
     fmt = _choose_format(fmt, output)
-    if fmt == "table":
+    if fmt in TERMINAL_FORMATS:
         if output:
-            raise click.UsageError("--format table prints to the terminal; choose another format for -o")
-        _table(records)
+            raise click.UsageError(f"--format {fmt} prints to the terminal; choose another format for -o")
+        if fmt == "card":
+            _cards(records)
+        else:
+            _table(records)
         return
+    if ascii_only is None:
+        ascii_only = config.setting("ascii")
     text = formats.write(records, fmt, ascii_only=ascii_only) if fmt == "bibtex" else formats.write(records, fmt)
     if output:
         library.write_atomic(output, text, backup=False)
@@ -187,12 +195,15 @@ def read_records(
     """Read every input (directories expanded) in its own format."""
     records: list[Record] = []
     problems: list[Problem] = []
-    for name in expand(list(paths)):
+    for name in progress(expand(list(paths)), "Reading"):
         source = read_input(name, encoding)
         if not source.text.strip():
             problems.append(Problem(name, None, "empty input"))
             continue
-        recs, probs = formats.read(source.text, name, fmt)
+        fmt_here = fmt or formats.detect(name, source.text)
+        recs, probs = formats.read(source.text, name, fmt_here)
+        if fmt_here in ("text", "lines"):
+            _keys_from_pattern(recs)
         if not recs and not probs:
             probs = [Problem(name, None, "no references found")]
         records += recs
@@ -251,7 +262,7 @@ def parse(inputs: tuple[str, ...], one_per_line: bool, fmt: str | None, output: 
 @library_option
 @encoding_option
 def import_(inputs: tuple[str, ...], library_path: str, encoding: str | None) -> None:
-    """Add references from pasted pages, BibTeX, RIS or CSL-JSON to the library.
+    """Add pasted pages, BibTeX, RIS or CSL-JSON to the library.
 
     Directories are read file by file; records the library already holds are skipped.
 
@@ -284,14 +295,17 @@ def import_(inputs: tuple[str, ...], library_path: str, encoding: str | None) ->
 def export(library_path: str, fmt: str | None, output: str | None, ascii_only: bool) -> None:
     """Write the whole library in another format.
 
+    The format is --format, else the extension of -o FILE, else REFMILL_FORMAT or `format`
+    in the config file, else table at a terminal and jsonl otherwise.
+
     \b
     Examples:
       refmill export --format csl-json -o refs.json
       refmill export --format ris > refs.ris
     """
-    if not Path(library_path).exists():
-        raise InputError(f"{library_path}: no such library; create it with `refmill import`")
-    records = library.load(library_path)
+    records = existing_library(library_path)
+    if not fmt and not (output and formats.format_for_path(output)):
+        fmt = config.setting("format")
     emit(records, fmt, output, ascii_only)
 
 
@@ -521,6 +535,478 @@ def add(dois: tuple[str, ...], library_path: str, mailto: str | None, crossref_u
 
 
 # --- everyday: show, remove, edit, tag, rekey, stats, config (issue 9) -----------------------
+
+
+def _console() -> Any:
+    """A rich Console on stdout for this invocation: colour only at a terminal, NO_COLOR
+    and FORCE_COLOR honoured (made per call, so CliRunner captures it)."""
+    from rich.console import Console
+
+    return Console()
+
+
+def progress(items: list[Any], label: str) -> Iterator[Any]:
+    """Yield `items` with a progress bar on stderr, drawn only at a terminal (never in a
+    pipe, CI or a CliRunner test) and only for more than one item."""
+    from rich.console import Console
+    from rich.progress import Progress
+
+    console = Console(stderr=True)
+    if len(items) < 2 or not console.is_terminal:
+        yield from items
+        return
+    with Progress(console=console, transient=True) as bar:
+        yield from bar.track(items, description=label)
+
+
+def _cards(records: list[Record]) -> None:
+    from .render import card
+
+    out = _console()
+    for rec in records:
+        out.print(card(rec))
+
+
+def _keys_from_pattern(records: list[Record]) -> None:
+    """Key freshly parsed records by the configured citekey pattern (if not the default)."""
+    from .citekeys import DEFAULT_PATTERN, rekey
+
+    pattern = config.setting("citekey_pattern")
+    if pattern != DEFAULT_PATTERN:
+        rekey(records, pattern)
+
+
+def existing_library(path: str) -> list[Record]:
+    if not Path(path).exists():
+        raise InputError(f"{path}: no such library; create it with `refmill import`")
+    return library.load(path)
+
+
+def _interactive() -> bool:
+    """Can we ask the user? (A script or CI has no terminal on stdin.)"""
+    return sys.stdin.isatty()
+
+
+def complete_keys(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+    """Shell completion of citation keys from the library named on the line (or configured)."""
+    from click.shell_completion import CompletionItem
+
+    try:
+        path = ctx.params.get("library_path") or config.setting("library")
+    except RefmillError:
+        path = library.DEFAULT_LIBRARY
+    return [CompletionItem(k) for k in library.keys(path) if k.startswith(incomplete)]
+
+
+def _read_keys(keys: tuple[str, ...]) -> list[str]:
+    """KEY arguments; `-` reads whitespace-separated keys from stdin (`--format keys` output)."""
+    out: list[str] = []
+    for key in keys:
+        out += read_input("-").text.split() if key == "-" else [key]
+    if not out:
+        raise click.UsageError("no keys given; name entries by their keys, or '-' to read keys from standard input")
+    return out
+
+
+KEYS_ARGUMENT = click.argument("keys", nargs=-1, metavar="KEY...", shell_complete=complete_keys)
+
+
+@cli.command()
+@KEYS_ARGUMENT
+@library_option
+@output_options
+def show(keys: tuple[str, ...], library_path: str, fmt: str | None, output: str | None, ascii_only: bool | None) -> None:
+    """Show entries: a readable card at a terminal, any --format.
+
+    At a terminal the default is a card per entry; in a pipe or script it is jsonl.
+
+    \b
+    Examples:
+      refmill show rampotas2025present
+      refmill show rampotas2025present --format bibtex
+      refmill search leukemia --format keys | refmill show - --format ris
+    """
+    wanted = _read_keys(keys)
+    records = entries.find(existing_library(library_path), wanted, library_path)
+    if not fmt and not output and sys.stdout.isatty():
+        fmt = "card"
+    emit(records, fmt, output, ascii_only)
+
+
+@cli.command()
+@KEYS_ARGUMENT
+@click.option("-y", "--yes", is_flag=True, help="Remove without asking (for scripts).")
+@library_option
+def remove(keys: tuple[str, ...], yes: bool, library_path: str) -> None:
+    """Remove entries from the library, after asking at a terminal.
+
+    Without a terminal, nothing is removed unless --yes is given. Entries that were cited
+    by a removed one lose that link. The previous library is kept as <library>.bak.
+
+    \b
+    Examples:
+      refmill remove malard2020acute
+      refmill remove malard2020acute smith2019 --yes
+    """
+    wanted = _read_keys(keys)
+    with library.locked(library_path):
+        records = existing_library(library_path)
+        doomed = entries.find(records, wanted, library_path)
+        if not yes:
+            if not _interactive():
+                raise InputError(
+                    f"not removing {len(doomed)} {'entry' if len(doomed) == 1 else 'entries'} without confirmation:"
+                    " there is no terminal to ask; pass --yes"
+                )
+            for rec in doomed:
+                click.echo(f"  {rec.id}: {_one_line(rec)}", err=True)
+            question = f"Remove {'this entry' if len(doomed) == 1 else f'these {len(doomed)} entries'} from {library_path}?"
+            if not click.confirm(question, default=False, err=True):
+                click.echo("Nothing removed.", err=True)
+                return
+        result = entries.remove(records, wanted)
+        library.save(library_path, records)
+    click.echo(f"{library_path}: removed {', '.join(r.id for r in result.removed)}; {len(records)} left", err=True)
+    if result.unlinked:
+        click.echo(
+            f"{len(result.unlinked)} {'entry' if len(result.unlinked) == 1 else 'entries'} no longer say which removed"
+            f" entry cited them: {', '.join(r.id for r in result.unlinked)}",
+            err=True,
+        )
+
+
+def _one_line(rec: Record) -> str:
+    people = rec.author or rec.editor
+    who = people[0].display() + (" et al." if len(people) > 1 or rec.truncated else "") if people else ""
+    return " ".join(p for p in (who, f"({rec.year})" if rec.year else "", rec.title) if p)
+
+
+def _edit_file(key: str, text: str) -> Path:
+    """A copy of the entry in the cache dir, kept until the edit is applied."""
+    import tempfile
+
+    folder = config.cache_dir() / "edits"
+    folder.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=re.sub(r"[^\w.-]", "_", key) + "-", suffix=".bib", dir=folder)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    return Path(name)
+
+
+def _run_editor(path: Path) -> str:
+    try:
+        click.edit(filename=str(path))
+    except click.ClickException as exc:
+        raise InputError(f"{exc.format_message()}; the entry is kept in {path}") from None
+    return path.read_bytes().decode("utf-8", errors="replace")
+
+
+@cli.command()
+@click.argument("key", shell_complete=complete_keys)
+@click.option(
+    "--from", "from_file", type=click.Path(dir_okay=False), default=None, metavar="FILE",
+    help="Take the edited entry from FILE instead of opening an editor.",
+)
+@library_option
+def edit(key: str, from_file: str | None, library_path: str) -> None:
+    """Edit an entry as BibTeX in your editor, checked on save.
+
+    The editor is $VISUAL, else $EDITOR.
+    A broken entry is refused with the reason; at a terminal you can edit it again, and
+    otherwise the edit is kept in a file that the message names, so nothing typed is lost.
+    Changing the key is allowed if the new key is free.
+
+    \b
+    Examples:
+      refmill edit rampotas2025present
+      EDITOR=nano refmill edit rampotas2025present
+      refmill edit rampotas2025present --from fixed.bib
+    """
+    (rec,) = entries.find(existing_library(library_path), [key], library_path)
+    original = entries.as_bibtex(rec)
+    kept = None if from_file else _edit_file(key, original)
+    while True:
+        text = read_input(from_file).text if from_file else _run_editor(kept)
+        if text.strip() == original.strip():
+            if kept:
+                kept.unlink()
+            click.echo(f"No changes; {key} left as it was.", err=True)
+            return
+        try:
+            new = entries.read_edit(text, from_file or str(kept))
+            break
+        except RefmillError as exc:
+            if kept and _interactive() and click.confirm(f"{exc}\nEdit again?", default=True, err=True):
+                continue
+            if kept:
+                raise InputError(f"{exc}; your edit is kept in {kept}: fix it there and run `refmill edit {key} --from {kept}`") from None
+            raise
+    try:
+        with library.locked(library_path):
+            records = existing_library(library_path)
+            (current,) = entries.find(records, [key], library_path)
+            if entries.as_bibtex(current) != entries.as_bibtex(rec):
+                raise LibraryError(f"{key} was changed in {library_path} by someone else while you edited it")
+            renamed = entries.replace(records, key, new)
+            library.save(library_path, records)
+    except RefmillError as exc:
+        if kept:
+            raise type(exc)(f"{exc}; your edit is kept in {kept}: run `refmill edit {key} --from {kept}` to apply it") from None
+        raise
+    done = kept or (Path(from_file) if Path(from_file).parent.resolve() == (config.cache_dir() / "edits").resolve() else None)
+    if done:
+        done.unlink()  # a kept edit has now been applied
+    message = f"{library_path}: {key} updated"
+    if renamed:
+        message += f" and renamed to {new.id}"
+    click.echo(message, err=True)
+
+
+@cli.command(context_settings={"ignore_unknown_options": True})
+@click.argument("args", nargs=-1, metavar="[KEY...] [+TAG|-TAG]...", shell_complete=complete_keys)
+@library_option
+def tag(args: tuple[str, ...], library_path: str) -> None:
+    """Add (+TAG) or remove (-TAG) tags; list tags.
+
+    Tags are kept in the entries' keywords field.
+    With keys and no +/-, print those entries' tags; with nothing, print every tag and how
+    many entries have it (tab-separated). A tag that looks like an option of this command
+    (-h) goes after `--`.
+
+    \b
+    Examples:
+      refmill tag rampotas2025present +car-t +review -unread
+      refmill tag rampotas2025present
+      refmill tag
+    """
+    keys = [a for a in args if a == "-" or a[:1] not in "+-"]
+    add = [entries.check_tag(a[1:]) for a in args if a[:1] == "+"]
+    drop = [entries.check_tag(a[1:]) for a in args if a[:1] == "-" and a != "-"]
+    if not keys:
+        if add or drop:
+            raise click.UsageError("name the entries to tag by their keys, e.g. refmill tag smith2020 +review")
+        for name, count in entries.tag_counts(existing_library(library_path)).items():
+            click.echo(f"{name}\t{count}")
+        return
+    keys = _read_keys(tuple(keys))
+    if not add and not drop:
+        for rec in entries.find(existing_library(library_path), keys, library_path):
+            click.echo(f"{rec.id}\t{', '.join(entries.tags(rec))}")
+        return
+    with library.locked(library_path):
+        records = existing_library(library_path)
+        changes = [(rec, *entries.retag(rec, add, drop)) for rec in entries.find(records, keys, library_path)]
+        if any(added or dropped for _, added, dropped in changes):
+            library.save(library_path, records)
+    for rec, added, dropped in changes:
+        missing = [t for t in drop if t not in dropped]
+        if missing:
+            click.echo(f"Warning: {rec.id} had no tag {', '.join(missing)}", err=True)
+        change = " ".join([f"+{t}" for t in added] + [f"-{t}" for t in dropped]) or "no change"
+        click.echo(f"{rec.id}: {change} (tags: {', '.join(entries.tags(rec)) or 'none'})", err=True)
+
+
+@cli.command()
+@click.argument("keys", nargs=-1, metavar="[KEY...]", shell_complete=complete_keys)
+@click.option(
+    "--pattern", default=None, metavar="PATTERN",
+    help="Key pattern [default: REFMILL_CITEKEY_PATTERN, else `citekey_pattern` in the config file, "
+    "else [auth:lower][year][veryshorttitle:lower]].",
+)
+@click.option("-n", "--dry-run", is_flag=True, help="Print the old -> new map but change nothing.")
+@library_option
+def rekey(keys: tuple[str, ...], pattern: str | None, dry_run: bool, library_path: str) -> None:
+    """Make new citation keys from a pattern; print old -> new.
+
+    Without keys, every entry is rekeyed; with keys, only those (the others keep theirs).
+    Keys two entries would share get a, b, ...; links between entries follow the new keys.
+
+    \b
+    Pattern fields (JabRef-style), each with optional :lower, :upper, :capitalize:
+      [auth] [authN] [authors] [authorsN] [year] [shortyear]
+      [veryshorttitle] [shorttitle] [firstpage]
+
+    \b
+    Examples:
+      refmill rekey --dry-run
+      refmill rekey --pattern '[auth][year]'
+      refmill rekey rampotas2025present --pattern '[auth:lower]-[shortyear]'
+    """
+    from .citekeys import rekey as make_keys
+
+    pattern = config.setting("citekey_pattern", pattern)
+    with library.locked(library_path):
+        records = existing_library(library_path)
+        only = entries.find(records, _read_keys(keys), library_path) if keys else None
+        renamed = make_keys(records, pattern, [r.id for r in only] if only is not None else None)
+        if renamed and not dry_run:
+            library.save(library_path, records)
+    for old, new in renamed.items():
+        click.echo(f"{old} -> {new}")
+    if dry_run:
+        click.echo(f"{len(renamed)} {'key' if len(renamed) == 1 else 'keys'} would change; nothing was written (--dry-run)", err=True)
+    else:
+        click.echo(f"{library_path}: {len(renamed)} {'key' if len(renamed) == 1 else 'keys'} changed", err=True)
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
+              help="table: a chart and counts for people; json: every count, for scripts.")
+@click.option("--top", type=click.IntRange(min=1), default=10, show_default=True,
+              help="How many journals and authors the table lists.")
+@library_option
+def stats(fmt: str, top: int, library_path: str) -> None:
+    """Count entries by year, type, journal and author.
+
+    \b
+    Examples:
+      refmill stats
+      refmill stats --top 20
+      refmill stats --format json | jq '.years'
+    """
+    import json
+
+    from .stats import summarize
+
+    result = summarize(existing_library(library_path))
+    if fmt == "json":
+        click.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
+        return
+    from .render import stats_view
+
+    _console().print(stats_view(result, top))
+
+
+@cli.group(name="config")
+def config_group() -> None:
+    """Read and change settings in the config file.
+
+    A setting's value comes from the command-line option, else its environment variable,
+    else the config file, else the default.
+
+    \b
+    Examples:
+      refmill config get
+      refmill config set mailto you@example.org
+      refmill config path
+    """
+
+
+SETTING_NAME = click.argument("name", type=click.Choice(list(config.SETTINGS)), metavar="NAME")
+
+
+@config_group.command(name="path")
+def config_path() -> None:
+    """Print where the config file is.
+
+    It is config.toml in REFMILL_CONFIG_DIR, else in the user config dir (which honours
+    XDG_CONFIG_HOME).
+
+    \b
+    Example:
+      $EDITOR "$(refmill config path)"
+    """
+    click.echo(str(config.config_path()))
+
+
+@config_group.command(name="get")
+@click.argument("name", required=False, type=click.Choice(list(config.SETTINGS)), metavar="[NAME]")
+def config_get(name: str | None) -> None:
+    """Print a setting, or all settings and where they come from.
+
+    A setting's value is the one in force now (environment, else config file, else default).
+    A setting with no value prints nothing and exits 1.
+
+    \b
+    Examples:
+      refmill config get library
+      refmill config get
+    """
+    import tomli_w
+
+    if name:
+        value = config.setting(name)
+        if value in (None, ""):
+            click.echo(f"{name} is not set", err=True)
+            click.get_current_context().exit(int(ExitCode.NO_MATCH))
+        click.echo(str(value).lower() if isinstance(value, bool) else str(value))
+        return
+    for key in config.SETTINGS:
+        value, source = config.resolve(key)
+        line = tomli_w.dumps({key: value}).strip() if value not in (None, "") else f"# {key} is not set"
+        click.echo(f"{line}  # {source}: {config.DESCRIPTIONS.get(key, '')}" if value not in (None, "") else line)
+
+
+@config_group.command(name="set")
+@SETTING_NAME
+@click.argument("value")
+def config_set(name: str, value: str) -> None:
+    """Set a setting in the config file.
+
+    Its environment variable, if set, still overrides it; options override both.
+
+    \b
+    Examples:
+      refmill config set library ~/papers/refs.bib
+      refmill config set citekey_pattern '[auth:lower][year]'
+      refmill config set format bibtex
+      refmill config set ascii true
+    """
+    if config.write(name, value):
+        click.echo(f"Warning: comments in {config.config_path()} were not kept (the old file is {config.config_path()}.bak)", err=True)
+    click.echo(f"{config.config_path()}: {name} set", err=True)
+    env = config.SETTINGS[name][0]
+    if env and os.environ.get(env):
+        click.echo(f"Warning: {env} is set and overrides the config file", err=True)
+
+
+@config_group.command(name="unset")
+@SETTING_NAME
+def config_unset(name: str) -> None:
+    """Remove a setting from the config file; its default applies again.
+
+    \b
+    Example:
+      refmill config unset citekey_pattern
+    """
+    config.write(name, None)
+    click.echo(f"{config.config_path()}: {name} unset", err=True)
+
+
+@cli.command()
+@click.argument("shell", type=click.Choice(["bash", "zsh", "fish"]))
+def completion(shell: str) -> None:
+    """Print the shell completion script for bash, zsh or fish.
+
+    It completes commands, options, formats and the citation keys of your library.
+    (Click's own way works too: _REFMILL_COMPLETE=bash_source refmill.)
+
+    \b
+    Examples:
+      eval "$(refmill completion bash)"          # in ~/.bashrc
+      eval "$(refmill completion zsh)"           # in ~/.zshrc
+      refmill completion fish > ~/.config/fish/completions/refmill.fish
+    """
+    from click.shell_completion import get_completion_class
+
+    cls = get_completion_class(shell)
+    assert cls is not None  # every choice is a shell click supports
+    click.echo(cls(cli, {}, "refmill", "_REFMILL_COMPLETE").source())
+
+
+def help_pages(width: int = 78) -> Iterator[tuple[str, click.Command, str]]:
+    """(command path, command, --help text) for refmill and every command under it, for
+    the README's command reference (cog) and the test that every command has help."""
+
+    def walk(ctx: click.Context) -> Iterator[tuple[str, click.Command, str]]:
+        yield ctx.command_path, ctx.command, ctx.get_help()
+        if isinstance(ctx.command, click.Group):
+            for name in ctx.command.list_commands(ctx):
+                sub = ctx.command.get_command(ctx, name)
+                if sub is not None and not sub.hidden:
+                    yield from walk(click.Context(sub, info_name=name, parent=ctx, **sub.context_settings))
+
+    yield from walk(click.Context(cli, info_name="refmill", terminal_width=width, **cli.context_settings))
 
 
 def main() -> None:  # pragma: no cover - console entry point

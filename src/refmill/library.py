@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import tempfile
 from dataclasses import dataclass, field
@@ -23,7 +24,7 @@ from .match import same_work, title_key
 from .model import Record, assign_keys, doi_key
 
 DEFAULT_LIBRARY = "refs.bib"
-LOCK_TIMEOUT = 30.0  # seconds to wait for another refmill process to finish its write
+LOCK_TIMEOUT = 30.0  # seconds to wait for another refmill process (REFMILL_LOCK_TIMEOUT)
 
 
 def load(path: str | os.PathLike[str]) -> list[Record]:
@@ -47,6 +48,19 @@ def load(path: str | os.PathLike[str]) -> list[Record]:
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
         raise LibraryError(f"library {first}{more}; fix it (the .bak file holds the previous version) before refmill writes to it")
     return records
+
+
+_KEY_RX = re.compile(r"^[ \t]*@[ \t]*(?!(?:comment|string|preamble)\b)[A-Za-z]+[ \t]*[{(][ \t]*([^,\s{}()]+)[ \t]*,", re.M | re.I)
+
+
+def keys(path: str | os.PathLike[str]) -> list[str]:
+    """The citation keys in the library, by a quick scan (for shell completion, where a
+    full parse of a large library would make every TAB slow)."""
+    try:
+        text = Path(path).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return []
+    return _KEY_RX.findall(text)
 
 
 def dumps(records: list[Record], ascii_only: bool = False) -> str:
@@ -89,8 +103,13 @@ def write_atomic(path: str | os.PathLike[str], text: str, backup: bool = True) -
 
 
 @contextlib.contextmanager
-def locked(path: str | os.PathLike[str], timeout: float = LOCK_TIMEOUT) -> Iterator[None]:
+def locked(path: str | os.PathLike[str], timeout: float | None = None) -> Iterator[None]:
     """Hold `<library>.lock` while reading-modifying-writing, so racing processes queue."""
+    if timeout is None:
+        try:
+            timeout = float(os.environ.get("REFMILL_LOCK_TIMEOUT") or LOCK_TIMEOUT)
+        except ValueError:
+            raise LibraryError("REFMILL_LOCK_TIMEOUT must be a number of seconds") from None
     lock_path = str(path) + ".lock"
     try:
         with filelock.FileLock(lock_path, timeout=timeout):

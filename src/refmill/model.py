@@ -346,29 +346,11 @@ def fold(text: str) -> str:
 
 # --- citation keys -------------------------------------------------------------------------
 
-_KEY_STOPWORDS = frozenset(
-    "a an the on of in for and to with at by from is are as its into via über der die das le la les"
-    " el los un une".split()
-)
-
-
 def base_key(rec: Record) -> str:
     """Readable deterministic key: first author's family name, year, first title word."""
-    who = ""
-    for name in rec.author or rec.editor:
-        who = name.family or name.literal
-        if who:
-            break
-    who = re.sub(r"[^a-z]", "", ascii_fold(who).lower())
-    if not who:
-        who = re.sub(r"[^a-z]", "", ascii_fold(rec.get("container-title")).lower())[:12] or "anon"
-    year = str(rec.year) if rec.year else ""
-    word = ""
-    for w in re.findall(r"[^\W_]+", ascii_fold(rec.title).lower()):
-        if w not in _KEY_STOPWORDS and not w.isdigit():
-            word = w
-            break
-    return f"{who}{year}{word}"
+    from .citekeys import DEFAULT_PATTERN, make_key  # citekeys builds on this module
+
+    return make_key(rec, DEFAULT_PATTERN)
 
 
 def _suffix(n: int) -> str:
