@@ -248,14 +248,11 @@ def live(args: argparse.Namespace) -> Score:
     data = data[: args.limit] if args.limit else data
     start = time.monotonic()
     records = [Record(id=str(i), type="article", custom={"raw": row["ref_string"]}) for i, row in enumerate(data)]
-    done = []
-
-    def progress(outcome) -> None:
-        done.append(outcome)
-        if len(done) % 100 == 0:
-            print(f"  {len(done)}/{len(data)}", file=sys.stderr)
-
-    outcomes = enrich(records, client, on_done=progress)
+    outcomes = []
+    for outcome in enrich(records, client):
+        outcomes.append(outcome)
+        if len(outcomes) % 100 == 0:
+            print(f"  {len(outcomes)}/{len(data)}", file=sys.stderr)
     score, errors = Score(), 0
     for row, outcome in zip(data, outcomes):
         if outcome.status not in (MATCHED, UNMATCHED):

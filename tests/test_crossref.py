@@ -329,7 +329,11 @@ def test_only_http_urls_are_accepted(url):
 
 
 def test_bad_settings_are_errors(tmp_path):
-    with pytest.raises(CrossrefError, match="crossref_rate must be a positive number"):
+    from refmill.config import ConfigError
+
+    with pytest.raises(ConfigError, match="crossref_rate = 'fast': expected a positive number"):
         client_from_settings({"crossref_rate": "fast"}, None, None, False, False, tmp_path)
+    with pytest.raises(ConfigError, match="crossref_retries = -1: expected a whole number, 0 or more"):
+        client_from_settings({"crossref_retries": -1}, None, None, False, False, tmp_path)
     with pytest.raises(CrossrefError, match="not an e-mail address"):
         client_from_settings({}, "me at uni", None, False, False, tmp_path)

@@ -188,10 +188,9 @@ def test_enrich_keeps_order_and_input_untouched(crossref, tmp_path):
     serve_standard(crossref)
     records = [parsed(MALARD_TRAP), parsed(MALARD), Record(fields={"DOI": BLOOD_DOI}), Record(custom={"raw": "x"})]
     before = copy.deepcopy(records)
-    done = []
-    outcomes = enrich(records, client(crossref, tmp_path), on_done=done.append)
+    outcomes = list(enrich(records, client(crossref, tmp_path)))
     assert [o.status for o in outcomes] == [UNMATCHED, MATCHED, HAD_DOI, UNMATCHED]
-    assert outcomes[3].message == "too little to search with" and len(done) == 4
+    assert outcomes[3].message == "too little to search with"
     assert [r.to_csl() for r in records] == [r.to_csl() for r in before]
     summary = Summary.of(outcomes)
     assert summary.line() == "1 matched, 1 already had a DOI, 2 unmatched, 0 with conflicts, 0 errors"

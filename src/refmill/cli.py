@@ -336,24 +336,6 @@ def make_client(mailto: str | None, crossref_url: str | None, offline: bool, ref
     return client
 
 
-def _progress(total: int) -> Any:
-    """A rich progress bar on stderr at a terminal; otherwise nothing."""
-    import contextlib
-
-    if total < 2 or not sys.stderr.isatty():
-        return contextlib.nullcontext(lambda outcome: None)
-    from rich.console import Console
-    from rich.progress import Progress
-
-    @contextlib.contextmanager
-    def bar() -> Any:
-        with Progress(console=Console(stderr=True), transient=True) as progress:
-            task = progress.add_task("Crossref", total=total)
-            yield lambda outcome: progress.advance(task)
-
-    return bar()
-
-
 def _explain(outcome: Any) -> str:
     ev = outcome.evidence
     detail = ""
@@ -411,8 +393,7 @@ def enrich_records(records: list[Record], mailto: str | None, crossref_url: str 
     from .enrich import enrich
 
     client = make_client(mailto, crossref_url, offline, refresh)
-    with _progress(len(records)) as advance:
-        outcomes = enrich(records, client, prefer == "crossref", on_done=advance)
+    outcomes = list(progress(enrich(records, client, prefer == "crossref"), "Crossref", len(records)))
     summary = report_outcomes(outcomes, prefer, explain)
     click.echo(f"Crossref: {summary.line()}", err=True)
     return [o.record for o in outcomes], summary.failed
@@ -426,7 +407,7 @@ def enrich_records(records: list[Record], mailto: str | None, crossref_url: str 
 @output_options
 def enrich_(library_path: str, mailto: str | None, crossref_url: str | None, offline: bool, refresh: bool,
             prefer: str, explain: bool, dry_run: bool, fmt: str | None, output: str | None, ascii_only: bool) -> None:
-    """Find the DOI of every record and fill missing fields from Crossref.
+    """Add DOIs and fill missing fields from Crossref.
 
     Records with a DOI are looked up by it; the others by their reference text, and a
     candidate is taken only when its title (or volume and first page), authors, year and
@@ -450,8 +431,7 @@ def enrich_(library_path: str, mailto: str | None, crossref_url: str | None, off
         click.echo(f"{library_path}: no records to enrich", err=True)
         return
     client = make_client(mailto, crossref_url, offline, refresh)
-    with _progress(len(records)) as advance:
-        outcomes = enrich(records, client, prefer == "crossref", on_done=advance)
+    outcomes = list(progress(enrich(records, client, prefer == "crossref"), "Crossref", len(records)))
     summary = report_outcomes(outcomes, prefer, explain)
     changed = [o for o in outcomes if o.changed]
     if dry_run or fmt or output:
@@ -545,18 +525,20 @@ def _console() -> Any:
     return Console()
 
 
-def progress(items: list[Any], label: str) -> Iterator[Any]:
+def progress(items: Iterable[Any], label: str, total: int | None = None) -> Iterator[Any]:
     """Yield `items` with a progress bar on stderr, drawn only at a terminal (never in a
-    pipe, CI or a CliRunner test) and only for more than one item."""
+    pipe, CI or a CliRunner test) and only for more than one item. `total` is for
+    iterators (results as they come in), whose length is not known in advance."""
     from rich.console import Console
     from rich.progress import Progress
 
     console = Console(stderr=True)
-    if len(items) < 2 or not console.is_terminal:
+    total = len(items) if total is None else total  # type: ignore[arg-type]
+    if total < 2 or not console.is_terminal:
         yield from items
         return
     with Progress(console=console, transient=True) as bar:
-        yield from bar.track(items, description=label)
+        yield from bar.track(items, total=total, description=label)
 
 
 def _cards(records: list[Record]) -> None:

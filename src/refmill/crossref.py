@@ -462,21 +462,28 @@ def classify(exc: BaseException, timeout: float) -> _Failure:
     return _Failure(f"{type(exc).__name__}: {exc}")
 
 
+def _checked(name: str, value: str, example: str) -> str:
+    """The config module's check for `name`, as a CrossrefError (options are checked too)."""
+    from .config import CHECKS
+
+    try:
+        return CHECKS[name](value)
+    except ValueError as exc:
+        raise CrossrefError(f"not {example}: {value!r}; {exc}") from None
+
+
 def check_url(url: str) -> str:
     """Only http(s) URLs with a host; trailing slashes cut."""
-    parts = urlsplit(url.strip())
-    if parts.scheme not in ("http", "https") or not parts.netloc:
+    url = _checked("crossref_url", str(url).strip(), "an http(s) URL for Crossref")
+    if not urlsplit(url).netloc:
         raise CrossrefError(f"not an http(s) URL for Crossref: {url!r}; expected e.g. {DEFAULT_URL}")
-    return url.strip().rstrip("/")
+    return url
 
 
 def check_mailto(mailto: str | None) -> str | None:
     if mailto in (None, ""):
         return None
-    mailto = str(mailto).strip()
-    if not re.fullmatch(r"[^@\s()<>]+@[^@\s()<>]+\.[^@\s()<>]+", mailto):
-        raise CrossrefError(f"not an e-mail address for --mailto: {mailto!r}; expected e.g. me@uni.edu")
-    return mailto
+    return _checked("mailto", str(mailto).strip(), "an e-mail address for --mailto")
 
 
 class Client:
@@ -636,39 +643,28 @@ class Client:
 # --- settings ------------------------------------------------------------------------------------
 
 
-def _number(values: dict[str, Any], name: str, default: float, kind: type = float) -> Any:
-    value = values.get(name, default)
-    try:
-        number = kind(value)
-    except (TypeError, ValueError):
-        number = -1
-    if isinstance(value, bool) or number <= 0:
-        raise CrossrefError(f"config: {name} must be a positive number, not {value!r}")
-    return number
-
-
 def client_from_settings(values: dict[str, Any], mailto: str | None, url: str | None, offline: bool,
                          refresh: bool, cache_dir: Path) -> Client:
-    """A client from options > environment > the config file's values > defaults.
+    """A client from options > environment > the config file's `values` > defaults.
 
-    Config keys besides `mailto` and `crossref_url`: `crossref_rate` and
+    Besides `mailto` and `crossref_url` the settings are `crossref_rate` and
     `crossref_list_rate` (requests per second), `crossref_concurrency`, `crossref_timeout`
-    (seconds) and `crossref_retries`; the limits default to the pool's published ones.
+    (seconds) and `crossref_retries`; unset limits are the pool's own.
     """
     from .config import setting
 
     mailto = check_mailto(setting("mailto", mailto, values))
     pool = POLITE if mailto else PUBLIC
     limits = Limits(
-        rate=_number(values, "crossref_rate", pool.rate),
-        list_rate=_number(values, "crossref_list_rate", pool.list_rate),
-        concurrency=_number(values, "crossref_concurrency", pool.concurrency, int),
+        rate=setting("crossref_rate", None, values) or pool.rate,
+        list_rate=setting("crossref_list_rate", None, values) or pool.list_rate,
+        concurrency=setting("crossref_concurrency", None, values) or pool.concurrency,
     )
     return Client(
         setting("crossref_url", url, values) or DEFAULT_URL,
         mailto,
-        timeout=_number(values, "crossref_timeout", 20.0),
-        retries=_number(values, "crossref_retries", 4, int),
+        timeout=setting("crossref_timeout", None, values),
+        retries=setting("crossref_retries", None, values),
         limits=limits,
         cache=Cache(Path(cache_dir) / "crossref.sqlite"),
         offline=offline,

@@ -17,9 +17,9 @@ from __future__ import annotations
 import copy
 import re
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator
 
 from rapidfuzz import fuzz
 
@@ -592,23 +592,16 @@ def enrich_one(rec: Record, client: Client, prefer_crossref: bool = False) -> Ou
         return Outcome(new, ERROR, message=str(exc))
 
 
-def enrich(records: list[Record], client: Client, prefer_crossref: bool = False,
-           on_done: Callable[[Outcome], None] | None = None) -> list[Outcome]:
-    """Enrich records in parallel within the client's limits; outcomes in input order."""
-    workers = max(1, client.pacer.limits.concurrency)
-    results: list[Outcome | None] = [None] * len(records)
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        futures = {pool.submit(enrich_one, rec, client, prefer_crossref): i for i, rec in enumerate(records)}
-        try:
-            for future in as_completed(futures):
-                outcome = future.result()
-                results[futures[future]] = outcome
-                if on_done:
-                    on_done(outcome)
-        except BaseException:
-            pool.shutdown(wait=False, cancel_futures=True)
-            raise
-    return [r for r in results if r is not None]
+def enrich(records: list[Record], client: Client, prefer_crossref: bool = False) -> Iterator[Outcome]:
+    """Outcomes in input order, looked up in parallel within the client's limits. Stopping
+    early (or Ctrl-C) cancels what has not started."""
+    pool = ThreadPoolExecutor(max_workers=max(1, client.pacer.limits.concurrency))
+    try:
+        futures = [pool.submit(enrich_one, rec, client, prefer_crossref) for rec in records]
+        for future in futures:
+            yield future.result()
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
 
 
 @dataclass
