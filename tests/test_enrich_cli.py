@@ -194,3 +194,23 @@ def test_huge_answers_are_read(invoke, crossref, tmp_path):
     result = run(invoke, crossref, "parse", "--one-per-line", src, "--enrich", "--format", "jsonl")
     assert result.exit_code == 0, result.stderr
     assert json.loads(result.stdout)["DOI"] == "10.5555/refmill.malard2020"
+
+
+def test_limits_from_the_config_file_hold_end_to_end(invoke, crossref, tmp_path, monkeypatch):
+    from werkzeug import Response
+
+    from crossref_support import Gauge, fixture_text
+
+    gauge = Gauge()
+    crossref.expect_request("/works").respond_with_handler(gauge.wrap(
+        lambda r: Response(fixture_text("query-empty.json"), content_type="application/json"), delay=0.2))
+    src = tmp_path / "refs.txt"
+    src.write_text("".join(f"Author{i} A. A title about topic number {i}. J Test. 2020;{i}:1-9.\n" for i in range(6)))
+    (tmp_path / "cfg").mkdir()
+    monkeypatch.setenv("REFMILL_CONFIG_DIR", str(tmp_path / "cfg"))
+    assert invoke(["config", "set", "crossref_concurrency", "1"]).exit_code == 0
+    assert invoke(["config", "set", "crossref_list_rate", "50"]).exit_code == 0
+    result = run(invoke, crossref, "parse", "--one-per-line", src, "--enrich", "--mailto", "me@uni.edu", "--format", "keys")
+    assert result.exit_code == 0, result.stderr
+    assert len(gauge.starts) == 6 and gauge.peak == 1  # the polite pool would allow 3
+    assert "Crossref: 0 matched, 0 already had a DOI, 6 unmatched" in result.stderr
