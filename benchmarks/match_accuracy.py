@@ -40,7 +40,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
-from refmill.crossref import Work, to_work  # noqa: E402
+from refmill.crossref import to_work  # noqa: E402
 from refmill.enrich import MATCHED, UNMATCHED, best_match, enrich  # noqa: E402
 from refmill.match import first_page  # noqa: E402
 from refmill.model import Date, Name, Record, doi_key  # noqa: E402

@@ -6,8 +6,9 @@ import copy
 import pytest
 
 from crossref_support import (  # noqa: F401 (fixtures)
-    BLOOD_DOI, MALARD, MALARD_TRAP, _server, crossref, fixture_json, requests_to, serve_standard,
+    BLOOD_DOI, MALARD, MALARD_TRAP, _server, crossref, fixture_json, fixture_text, serve_standard,
 )
+from werkzeug import Response
 from refmill.crossref import Cache, Client, Limits, to_work
 from refmill.enrich import (
     ACCEPT, ERROR, HAD_DOI, MATCHED, NOT_CACHED, UNMATCHED, Summary, best_match, clean_reference, decide,
@@ -252,3 +253,17 @@ def test_a_chapter_is_pinned_by_book_and_first_page_when_its_title_is_short():
     assert decide(evidence(Record(custom={"raw": ref}), chapter)).accepted
     bare = "Hartlep ND. Racial epithet."  # two words and a name identify nothing
     assert not decide(evidence(Record(custom={"raw": bare}), chapter)).accepted
+
+
+def test_stopping_early_cancels_lookups_not_yet_started(crossref, tmp_path):
+    import time
+
+    crossref.expect_request("/works").respond_with_handler(
+        lambda r: (time.sleep(0.2), Response(fixture_text("query-empty.json"), content_type="application/json"))[1])
+    c = Client(crossref.url_for("").rstrip("/"), None, limits=Limits(100, 100, 1), cache=Cache(tmp_path / "c.sqlite"))
+    records = [Record(custom={"raw": f"Reference number {i}, a title, 2020"}) for i in range(10)]
+    outcomes = enrich(records, c)
+    assert next(outcomes).status == UNMATCHED
+    outcomes.close()  # what Ctrl-C does to the loop in the CLI
+    time.sleep(0.5)
+    assert len(crossref.log) <= 3

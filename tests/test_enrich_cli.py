@@ -7,7 +7,7 @@ import socket
 import pytest
 
 from crossref_support import (  # noqa: F401 (fixtures)
-    BLOOD_DOI, MALARD, MALARD_TRAP, _server, crossref, requests_to, serve_standard,
+    BLOOD_DOI, MALARD, MALARD_TRAP, _server, crossref, serve_standard,
 )
 from refmill import library
 from refmill.formats import bibtex
