@@ -110,6 +110,31 @@ def output_options(f: Callable[..., Any]) -> Callable[..., Any]:
     return f
 
 
+def crossref_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    """How to reach Crossref (enrich, add, parse --enrich)."""
+    f = click.option("--refresh", is_flag=True, help="Ask Crossref again instead of using cached answers.")(f)
+    f = click.option("--offline", is_flag=True, help="Answer from the cache only; send no request.")(f)
+    f = click.option(
+        "--crossref-url", metavar="URL", default=None,
+        help="Crossref API base URL, http(s) only (or REFMILL_CROSSREF_URL, or crossref_url in the config file).",
+    )(f)
+    f = click.option(
+        "--mailto", metavar="EMAIL", default=None,
+        help="Your e-mail, sent with every request for Crossref's polite pool (or REFMILL_MAILTO, or mailto in the config file).",
+    )(f)
+    return f
+
+
+def matching_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    """What to do with what Crossref says (enrich, parse --enrich)."""
+    f = click.option("--explain", is_flag=True, help="Say for every record what Crossref gave and why (stderr).")(f)
+    f = click.option(
+        "--prefer", type=click.Choice(["ours", "crossref"]), default="ours", show_default=True,
+        help="Whose value wins where the record and Crossref both have one (differences are reported).",
+    )(f)
+    return f
+
+
 # --- rendering -------------------------------------------------------------------------------
 
 
@@ -211,8 +236,11 @@ def require_inputs(paths: tuple[str, ...]) -> None:
 @click.option("--one-per-line", is_flag=True, help="Exactly one reference per non-empty line, in order.")
 @output_options
 @encoding_option
+@click.option("--enrich", "with_crossref", is_flag=True, help="Find DOIs and fill fields from Crossref (see `refmill enrich`).")
+@crossref_options
+@matching_options
 def parse(inputs: tuple[str, ...], one_per_line: bool, fmt: str | None, output: str | None,
-          ascii_only: bool, encoding: str | None) -> None:
+          ascii_only: bool, encoding: str | None, with_crossref: bool, **crossref: Any) -> None:
     """Parse pasted reference lists into records.
 
     \b
@@ -220,11 +248,15 @@ def parse(inputs: tuple[str, ...], one_per_line: bool, fmt: str | None, output: 
       refmill parse page.txt --format bibtex
       pbpaste | refmill parse - --format ris > refs.ris
       refmill parse --one-per-line refs.txt --format jsonl
+      refmill parse page.txt --enrich --format bibtex
     """
     require_inputs(inputs)
     records, problems = read_records(list(inputs), encoding, "lines" if one_per_line else "text")
+    failed = 0
+    if with_crossref and records:
+        records, failed = enrich_records(records, **crossref)
     emit(records, fmt, output, ascii_only)
-    finish(report(problems), len(records))
+    finish(report(problems) + failed, len(records))
 
 
 @cli.command(name="import")
@@ -280,6 +312,199 @@ def export(library_path: str, fmt: str | None, output: str | None, ascii_only: b
 
 
 # --- enrichment: enrich, add (issue 5) -------------------------------------------------------
+
+
+class DoiType(click.ParamType):
+    """A DOI as typed or pasted ("doi:10.1/x", "https://doi.org/10.1/x"): the bare DOI."""
+
+    name = "doi"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> str:
+        from .model import normalize_doi
+
+        doi = normalize_doi(str(value))
+        if not doi:
+            self.fail(f"not a DOI: {value!r}; expected 10.xxxx/...", param, ctx)
+        return doi
+
+
+def make_client(mailto: str | None, crossref_url: str | None, offline: bool, refresh: bool) -> Any:
+    """The Crossref client from options > environment > config file, with the disk cache."""
+    from . import config, crossref
+
+    client = crossref.client_from_settings(config.load(), mailto, crossref_url, offline, refresh, config.cache_dir())
+    if not client.mailto and not offline:
+        click.echo("Note: without --mailto (or REFMILL_MAILTO) Crossref serves refmill from its slower public pool.", err=True)
+    return client
+
+
+def _explain(outcome: Any) -> str:
+    ev = outcome.evidence
+    detail = ""
+    if ev is not None:
+        detail = f"score {ev.score:.2f}; agreed: {', '.join(ev.agreed) or 'nothing'}"
+        if ev.disagreed:
+            detail += f"; disagreed: {', '.join(ev.disagreed)}"
+        if ev.absent:
+            detail += f"; not in the reference: {', '.join(ev.absent)}"
+        if ev.unexplained:
+            detail += f"; numbers not in Crossref's record: {' '.join(ev.unexplained)}"
+    if outcome.status == "matched":
+        text = f"matched {outcome.record.doi} ({detail})"
+    elif outcome.status == "had-doi":
+        text = f"DOI {outcome.record.doi}" + (f": {outcome.message}" if outcome.message else "")
+    elif outcome.status == "unmatched":
+        text = f"no match: {outcome.message}" + (f" ({detail})" if detail else "")
+    else:
+        text = f"not looked up: {outcome.message}"
+    if outcome.filled:
+        text += f"; filled: {', '.join(outcome.filled)}"
+    if outcome.conflicts:
+        text += f"; conflicts: {', '.join(c.field for c in outcome.conflicts)}"
+    return text
+
+
+def report_outcomes(outcomes: list[Any], prefer: str, explain: bool) -> Any:
+    """Conflicts, warnings and failures on stderr (failures once per reason); the summary."""
+    from .enrich import ERROR, NOT_CACHED, Summary
+
+    failures: dict[str, list[str]] = {}
+    for o in outcomes:
+        key = o.record.id or "(no key)"
+        if explain:
+            click.echo(f"{key}: {_explain(o)}", err=True)
+        if o.status in (ERROR, NOT_CACHED):
+            failures.setdefault(o.message, []).append(key)
+            continue
+        if o.message and o.status == "had-doi":
+            click.echo(f"Warning: {key}: {o.message}", err=True)
+        for c in o.conflicts:
+            if c.field == "DOI":
+                continue
+            kept = "took Crossref's" if prefer == "crossref" else "kept ours; --prefer crossref takes Crossref's"
+            click.echo(f"Warning: {key}: {c.field} differs: ours {c.ours!r}, Crossref {c.theirs!r} ({kept})", err=True)
+    for message, keys in failures.items():
+        names = ", ".join(keys[:5]) + (f" and {len(keys) - 5} more" if len(keys) > 5 else "")
+        click.echo(f"Warning: {len(keys)} not looked up ({names}): {message}", err=True)
+    return Summary.of(outcomes)
+
+
+def enrich_records(records: list[Record], mailto: str | None, crossref_url: str | None, offline: bool,
+                   refresh: bool, prefer: str, explain: bool) -> tuple[list[Record], int]:
+    """Enrich records in memory (parse --enrich); returns them and how many lookups failed."""
+    from .enrich import enrich
+
+    client = make_client(mailto, crossref_url, offline, refresh)
+    outcomes = list(progress(enrich(records, client, prefer == "crossref"), "Crossref", len(records)))
+    summary = report_outcomes(outcomes, prefer, explain)
+    click.echo(f"Crossref: {summary.line()}", err=True)
+    return [o.record for o in outcomes], summary.failed
+
+
+@cli.command(name="enrich")
+@library_option
+@crossref_options
+@matching_options
+@click.option("--dry-run", is_flag=True, help="Write nothing; print the records that would change.")
+@output_options
+def enrich_(library_path: str, mailto: str | None, crossref_url: str | None, offline: bool, refresh: bool,
+            prefer: str, explain: bool, dry_run: bool, fmt: str | None, output: str | None, ascii_only: bool) -> None:
+    """Add DOIs and fill missing fields from Crossref.
+
+    Records with a DOI are looked up by it; the others by their reference text, and a
+    candidate is taken only when its title (or volume and first page), authors, year and
+    journal agree. A field the record already has is never silently replaced: differences
+    are reported, and --prefer crossref takes Crossref's. Answers are cached on disk.
+    The library is written once, at the end; with --dry-run (or --format, -o) the records
+    that change are printed.
+
+    \b
+    Examples:
+      refmill enrich --library refs.bib --mailto me@uni.edu
+      refmill enrich --library refs.bib --dry-run --format jsonl --explain
+      refmill enrich --offline
+    """
+    from .enrich import enrich
+
+    if not Path(library_path).exists():
+        raise InputError(f"{library_path}: no such library; create it with `refmill import`")
+    records = library.load(library_path)
+    if not records:
+        click.echo(f"{library_path}: no records to enrich", err=True)
+        return
+    client = make_client(mailto, crossref_url, offline, refresh)
+    outcomes = list(progress(enrich(records, client, prefer == "crossref"), "Crossref", len(records)))
+    summary = report_outcomes(outcomes, prefer, explain)
+    changed = [o for o in outcomes if o.changed]
+    if dry_run or fmt or output:
+        emit([o.record for o in changed], fmt, output, ascii_only)
+    written = ""
+    if changed and not dry_run:
+        skipped = _write_back(library_path, records, changed)
+        written = f"; {len(changed) - len(skipped)} records updated"
+        if skipped:
+            click.echo(f"Warning: {library_path}: {', '.join(skipped)} changed during the run and were left as they are; run enrich again", err=True)
+    elif dry_run:
+        written = "; dry run, nothing written"
+    click.echo(f"{library_path}: {summary.line()}{written}", err=True)
+    ctx = click.get_current_context()
+    if summary.failed and not summary.looked_up:
+        click.echo("Error: no record could be looked up", err=True)
+        ctx.exit(int(ExitCode.ERROR))
+    if summary.failed:
+        ctx.exit(int(ExitCode.PARTIAL))
+
+
+def _write_back(library_path: str, before: list[Record], changed: list[Any]) -> list[str]:
+    """Apply the changed records to the library as it is now, once, under the lock; a record
+    edited by someone else during the run is left alone (its key is returned)."""
+    snapshot = {r.id: r.to_csl() for r in before}
+    updates = {o.record.id: o.record for o in changed}
+    skipped = []
+    with library.locked(library_path):
+        current = library.load(library_path)
+        for i, rec in enumerate(current):
+            if rec.id in updates:
+                if rec.to_csl() == snapshot.get(rec.id):
+                    current[i] = updates.pop(rec.id)
+                else:
+                    skipped.append(updates.pop(rec.id).id)
+        skipped += list(updates)  # removed during the run
+        if len(skipped) < len(changed):
+            library.save(library_path, current)
+    return skipped
+
+
+@cli.command()
+@click.argument("dois", nargs=-1, type=DoiType(), metavar="DOI...")
+@library_option
+@crossref_options
+def add(dois: tuple[str, ...], library_path: str, mailto: str | None, crossref_url: str | None,
+        offline: bool, refresh: bool) -> None:
+    """Add works to the library by DOI, with Crossref's metadata.
+
+    \b
+    Examples:
+      refmill add 10.1182/blood.2023022922 --library refs.bib
+      refmill add https://doi.org/10.1038/srep16696 doi:10.1371/journal.pone.0033693
+    """
+    from .enrich import records_for_dois
+
+    if not dois:
+        raise click.UsageError("no DOI given; name one or more, e.g. refmill add 10.1182/blood.2023022922")
+    client = make_client(mailto, crossref_url, offline, refresh)
+    records, problems = records_for_dois(list(dois), client)
+    count = report(problems)
+    if records:
+        with library.locked(library_path):
+            held = library.load(library_path)
+            merge = library.add_records(held, records)
+            if merge.added:
+                library.save(library_path, held)
+        for rec in merge.added:
+            click.echo(rec.id)
+        click.echo(f"{library_path}: {len(merge.added)} added, {len(merge.duplicates)} already there, {len(held)} in all", err=True)
+    finish(count, len(records))
 
 
 # --- formatted bibliographies: format (issue 6) ----------------------------------------------
@@ -409,18 +634,20 @@ def _console() -> Any:
     return Console()
 
 
-def progress(items: list[Any], label: str) -> Iterator[Any]:
+def progress(items: Iterable[Any], label: str, total: int | None = None) -> Iterator[Any]:
     """Yield `items` with a progress bar on stderr, drawn only at a terminal (never in a
-    pipe, CI or a CliRunner test) and only for more than one item."""
+    pipe, CI or a CliRunner test) and only for more than one item. `total` is for
+    iterators (results as they come in), whose length is not known in advance."""
     from rich.console import Console
     from rich.progress import Progress
 
     console = Console(stderr=True)
-    if len(items) < 2 or not console.is_terminal:
+    total = len(items) if total is None else total  # type: ignore[arg-type]
+    if total < 2 or not console.is_terminal:
         yield from items
         return
     with Progress(console=console, transient=True) as bar:
-        yield from bar.track(items, description=label)
+        yield from bar.track(items, total=total, description=label)
 
 
 def _cards(records: list[Record]) -> None:

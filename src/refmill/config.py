@@ -28,6 +28,12 @@ SETTINGS: dict[str, tuple[str | None, Any]] = {
     "citekey_pattern": ("REFMILL_CITEKEY_PATTERN", "[auth:lower][year][veryshorttitle:lower]"),
     "format": ("REFMILL_FORMAT", None),
     "ascii": ("REFMILL_ASCII", False),
+    # Crossref pacing and patience; unset means the pool's own limits (with or without mailto)
+    "crossref_rate": (None, None),
+    "crossref_list_rate": (None, None),
+    "crossref_concurrency": (None, None),
+    "crossref_timeout": (None, 20.0),
+    "crossref_retries": (None, 4),
 }
 
 # name -> what it is for (`refmill config get` and the README)
@@ -38,6 +44,11 @@ DESCRIPTIONS = {
     "citekey_pattern": "how new citation keys are made, e.g. [auth:lower][year][veryshorttitle:lower]",
     "format": "export's format when neither --format nor an -o extension says",
     "ascii": "write BibTeX with LaTeX accents (true) or UTF-8 (false)",
+    "crossref_rate": "Crossref requests per second for single works (default 10 with mailto, else 5)",
+    "crossref_list_rate": "Crossref searches per second (default 3 with mailto, else 1)",
+    "crossref_concurrency": "Crossref requests in flight (default 3 with mailto, else 1)",
+    "crossref_timeout": "seconds to wait for a Crossref answer",
+    "crossref_retries": "how often a failed Crossref request is retried",
 }
 
 
@@ -130,6 +141,29 @@ def _format(value: Any) -> str:
     return text
 
 
+def _positive(kind: type) -> Callable[[Any], Any]:
+    def check(value: Any) -> Any:
+        try:
+            number = kind(str(value).strip()) if not isinstance(value, bool) else -1
+        except ValueError:
+            number = -1
+        if number <= 0:
+            raise ValueError(f"expected a positive {'whole ' if kind is int else ''}number")
+        return number
+
+    return check
+
+
+def _count(value: Any) -> int:
+    try:
+        number = int(str(value).strip()) if not isinstance(value, bool) else -1
+    except ValueError:
+        number = -1
+    if number < 0:
+        raise ValueError("expected a whole number, 0 or more")
+    return number
+
+
 # name -> check that turns a value from the environment or the file into the setting
 CHECKS: dict[str, Callable[[Any], Any]] = {
     "library": _path,
@@ -138,6 +172,11 @@ CHECKS: dict[str, Callable[[Any], Any]] = {
     "citekey_pattern": _pattern,
     "format": _format,
     "ascii": _boolean,
+    "crossref_rate": _positive(float),
+    "crossref_list_rate": _positive(float),
+    "crossref_concurrency": _positive(int),
+    "crossref_timeout": _positive(float),
+    "crossref_retries": _count,
 }
 
 

@@ -94,7 +94,17 @@ def _tokens(text: str) -> list[str]:
 def container_agrees(a: str, b: str) -> bool:
     """Journal titles agree, full or abbreviated: "N Engl J Med" ~ "The New England Journal
     of Medicine", "Blood" !~ "Blood Advances" (every word of the longer must be accounted for)."""
-    ta, tb = _tokens(a), _tokens(b)
+    return words_agree(_tokens(a), _tokens(b))
+
+
+def container_words(text: str) -> list[str]:
+    """The folded words of a journal title that `container_agrees` compares (no stopwords)."""
+    return _tokens(text)
+
+
+def words_agree(ta: list[str], tb: list[str]) -> bool:
+    """`container_agrees` for titles already split by `container_words` (for callers that
+    compare one title against many windows of text)."""
     if not ta or not tb:
         return False
     if ta == tb:
