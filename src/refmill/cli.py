@@ -15,7 +15,7 @@ from .errors import ExitCode, InputError, Problem, RefmillError
 from .inputs import expand, read_input
 from .model import Record
 
-OUTPUT_FORMATS = ["bibtex", "ris", "csl-json", "jsonl", "keys", "table"]
+OUTPUT_FORMATS = ["bibtex", "biblatex", "ris", "medline", "csl-json", "jsonl", "keys", "table"]
 
 
 # --- error handling: the one place that turns errors into messages and exit codes ----------
@@ -92,7 +92,7 @@ def encoding_option(f: Callable[..., Any]) -> Callable[..., Any]:
 
 def output_options(f: Callable[..., Any]) -> Callable[..., Any]:
     f = click.option(
-        "--ascii", "ascii_only", is_flag=True, help="BibTeX with LaTeX accents instead of UTF-8."
+        "--ascii", "ascii_only", is_flag=True, help="BibTeX/BibLaTeX with LaTeX accents instead of UTF-8."
     )(f)
     f = click.option(
         "-o", "--output", type=click.Path(dir_okay=False), default=None,
@@ -140,7 +140,7 @@ def emit(records: list[Record], fmt: str | None, output: str | None, ascii_only:
             raise click.UsageError("--format table prints to the terminal; choose another format for -o")
         _table(records)
         return
-    text = formats.write(records, fmt, ascii_only=ascii_only) if fmt == "bibtex" else formats.write(records, fmt)
+    text = formats.write(records, fmt, ascii_only=ascii_only)
     if output:
         library.write_atomic(output, text, backup=False)
     else:
