@@ -19,11 +19,12 @@ _LINE_RX = re.compile(r"^\s*([A-Za-z][A-Za-z -]{0,30}?)\s*:\s+(\S.*?)\s*$")
 
 
 def is_article_number(page: str) -> bool:
-    """An article number rather than a page: e577, 224ra25, e0123456, 101305 (no range)."""
+    """An article number rather than a page: e577, e0123456, 224ra25, 101305 (no range).
+
+    Supplement pages ("S23") and ordinary pages stay pages; a five-digit number alone is
+    taken for an article number (journals' pages rarely run that high)."""
     page = (page or "").strip()
-    if not page or "-" in page or "," in page:
-        return False
-    return bool(re.fullmatch(r"[A-Za-z]*\d+[A-Za-z]+\d*|[A-Za-z]+\d+|\d{5,}", page))
+    return bool(re.fullmatch(r"[eE]\d+|\d+[A-Za-z]+\d+|\d{5,}", page))
 
 
 def split_particle(name: Name) -> Name:
