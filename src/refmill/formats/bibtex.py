@@ -6,6 +6,7 @@ data model for BibLaTeX) go to `note` as `name: value` lines (see `notes.py`).
 """
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import re
@@ -184,12 +185,20 @@ def escape(text: str, ascii_only: bool = False) -> str:
 
 
 def _escape_text(text: str, ascii_only: bool) -> str:
+    text = _SPECIALS_RX.sub(lambda m: _LATEX_SPECIALS[m.group(0)], text)
     if ascii_only:
-        # unicode_to_latex escapes the specials itself and spells out non-ASCII letters
-        text = unicode_to_latex(text, non_ascii_only=False, unknown_char_warning=False)
-    else:
-        text = _SPECIALS_RX.sub(lambda m: _LATEX_SPECIALS[m.group(0)], text)
+        text = "".join(c if c.isascii() else _latex_char(c) for c in text)
     return _LIGATURE_RX.sub(lambda m: m.group(0) + "{}", text)
+
+
+@functools.lru_cache(maxsize=4096)
+def _latex_char(char: str) -> str:
+    """A non-ASCII character in LaTeX (é -> \\'e, ß -> {\\ss}), or itself where LaTeX has
+    no command that reads back as the same character (Greek omicron, CJK)."""
+    latex = unicode_to_latex(char, non_ascii_only=True, unknown_char_warning=False)
+    if latex.startswith("\\"):
+        latex = "{" + latex + "}"  # {\~n}: BibTeX's form, which name splitting leaves whole
+    return latex if latex != char and latex_to_text(latex) == char else char
 
 
 _PROTECT_RX = re.compile(r"[^\s]+")
@@ -238,6 +247,8 @@ def _bibtex_name(name: Name, ascii_only: bool) -> str:
 
     def part(text: str) -> str:
         text = escape(text, ascii_only)
+        if text.startswith("\\") and not re.match(r"\\[`'^\"~=.uvHcdbk]", text):
+            return "{{" + text + "}}"  # "\ensuremath{\Pi}…": a command BibTeX would take for "von"
         return "{" + text + "}" if ("," in text or re.search(r"\band\b", text, re.IGNORECASE)) else text
 
     given = " ".join(p for p in (name.given, name.dropping_particle) if p)
@@ -331,8 +342,8 @@ def _fields(rec: Record, kind: str) -> list[tuple[str, Any, str]]:
         put("eid", "page", page)
     else:
         put("pages", "page", page)
-        if kind == "article":
-            put("eid", "number")
+        if kind == "article" and page:
+            put("eid", "number")  # beside pages; alone it would read back as the page
     put("pagetotal", "number-of-pages")
     for field in ("publisher", "institution", "organization"):
         if put(field, "publisher"):
@@ -382,7 +393,7 @@ def record_to_entry(rec: Record, ascii_only: bool = False, with_custom: bool = F
         triples.append(("eprinttype", "pubmed", "PMID"))
     if not biblatex:
         triples = _classic(rec, kind, triples)
-    carried = {csl for _, _, csl in triples} | {"arxiv"}
+    carried = {csl for _, _, csl in triples} | {"arxiv", "citation-key"}
     type_carried = READ_TYPES.get(kind, "document") == rec.type
     note = note_with_extras(rec, carried, type_carried)
     pairs = [(field, value) for field, value, _ in triples]
@@ -401,6 +412,8 @@ def record_to_entry(rec: Record, ascii_only: bool = False, with_custom: bool = F
             out.append(Field("year", str(value.year)))
             if value.month and 1 <= value.month <= 12:
                 out.append(Field("month", MONTHS[value.month - 1], enclosing="no-enclosing"))
+                if value.day:
+                    out.append(Field("day", str(value.day)))  # BibTeX has no day; biber, JabRef read it
             continue
         elif isinstance(value, Date):
             text = _date_value(value)
@@ -599,6 +612,9 @@ def entry_to_record(entry: Entry, values: dict[str, str] | None = None) -> Recor
         for f in entry.fields:
             if isinstance(f.value, str):
                 values.setdefault(f.key.lower(), f.value)
+    # what `number` means depends on the type, which a `type: …` note line may correct
+    said = re.search(r"^\s*type:\s*(\S+)\s*$", values.get("note", ""), re.MULTILINE | re.IGNORECASE)
+    modern = ENTRY_TYPES.get(said.group(1) if said else rec.type, ("", kind))[1]
 
     decoded: dict[str, str] = {}
 
@@ -640,7 +656,7 @@ def entry_to_record(entry: Entry, values: dict[str, str] | None = None) -> Recor
     rec.set("language", text("language") or text("langid"))
     rec.set("chapter-number", text("chapter"))
     number = text("number")
-    means = NUMBER_MEANS.get(kind if kind != "techreport" else "report", "collection-number")
+    means = NUMBER_MEANS.get(modern, "collection-number")
     if means == "issue":
         rec.set("issue", number or text("issue"))
     else:
@@ -670,9 +686,10 @@ def entry_to_record(entry: Entry, values: dict[str, str] | None = None) -> Recor
         rec.issued = Date.from_csl({"raw": year}) or Date(literal=year)
         if rec.issued and rec.issued.year and values.get("month"):
             rec.issued.month = _month(text("month"))
-            day = re.search(r"\b(\d{1,2})\b", text("month"))
-            if rec.issued.month and day and 1 <= int(day.group(1)) <= 31 and not text("month").isdigit():
-                rec.issued.day = int(day.group(1))  # Web of Science: "OCT 1"
+            day = re.search(r"\b(\d{1,2})\b", text("month")) if not text("month").isdigit() else None
+            day_text = text("day") or (day.group(1) if day else "")  # Web of Science: "OCT 1"
+            if rec.issued.month and day_text.isdigit() and 1 <= int(day_text) <= 31:
+                rec.issued.day = int(day_text)
     if text("urldate"):
         rec.accessed = _date(text("urldate"))
     doi = text("doi")
@@ -688,8 +705,8 @@ def entry_to_record(entry: Entry, values: dict[str, str] | None = None) -> Recor
         rec.custom["arxiv"] = eprint
     elif eprint.startswith("http") and not rec.get("URL"):
         rec.set("URL", eprint)
-    rec.set("PMID", text("pmid"))
-    rec.set("PMCID", text("pmcid"))
+    rec.set("PMID", rec.get("PMID") or text("pmid"))
+    rec.set("PMCID", rec.get("PMCID") or text("pmcid"))
     if not rec.doi and rec.get("URL"):
         rec.set("DOI", normalize_doi(rec.get("URL")) if "doi.org/" in rec.get("URL") else "")
     note_raw = values.get("note", "")

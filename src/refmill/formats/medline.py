@@ -51,6 +51,8 @@ def _records(text: str, source: str) -> tuple[list[tuple[int, list[tuple[str, st
 
 def _full_name(text: str) -> Name:
     """FAU/FED: "Griffin, Darren K", "van der Berg, Jan", "King, Martin L, Jr"."""
+    if "," not in text and " " in text.strip():
+        return Name(literal=text.strip())  # an organisation as editor
     family, _, rest = text.partition(",")
     given, _, suffix = rest.partition(",")
     return split_particle(Name(family=family.strip(), given=given.strip(), suffix=suffix.strip()))
@@ -190,7 +192,7 @@ def _dp(date: Date) -> str:
 
 def record_lines(rec: Record) -> list[str]:
     out: list[tuple[str, str]] = []
-    carried = {"PMID", "PMCID", "volume", "issue", "page", "title", "abstract", "DOI", "language",
+    carried = {"author", "PMID", "PMCID", "volume", "issue", "page", "title", "abstract", "DOI", "language",
                "ISSN", "ISBN", "publisher", "publisher-place", "edition", "keyword", "collection-title"}
     add = out.append
     if rec.get("PMID"):

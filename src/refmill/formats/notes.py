@@ -63,26 +63,32 @@ def _names_from(text: str) -> list[Name]:
         part = part.strip()
         if part.startswith("{") and part.endswith("}"):
             people.append(Name(literal=part[1:-1]))
-        elif part:
-            family, _, given = part.partition(",")
-            people.append(Name(family=family.strip(), given=given.strip()))
+        elif part and part != "others":
+            family, _, rest = part.partition(",")
+            given, _, suffix = rest.partition(",")
+            people.append(split_particle(Name(family=family.strip(), given=given.strip(), suffix=suffix.strip())))
     return people
 
 
 def extra_lines(rec: Record, carried: Iterable[str], type_carried: bool = True) -> list[str]:
     """`name: value` lines for what a writer could not carry (by CSL variable name).
 
-    `carried` names the text variables (and "editor", "accessed", "issued", "arxiv") the writer
+    `carried` names the text variables (and "author", "editor", "accessed", "issued",
+    "arxiv", "citation-key") the writer
     wrote in places of their own; `type_carried` is False when the format's entry type
     reads back as another CSL type.
     """
     carried = set(carried) | {"note"}
     lines = [] if type_carried else [f"type: {rec.type}"]
+    if rec.id and "citation-key" not in carried:
+        lines.append(f"citation-key: {rec.id}")
     for name in TEXT_FIELDS:
         if rec.get(name) and name not in carried:
             lines.append(f"{name}: {_one_line(rec.get(name))}")
-    if rec.editor and "editor" not in carried:
-        lines.append(f"editor: {_names_text(rec.editor)}")
+    for name in ("author", "editor"):
+        if getattr(rec, name) and name not in carried:
+            others = " and others" if name == "author" and rec.truncated else ""
+            lines.append(f"{name}: {_names_text(getattr(rec, name))}{others}")
     for name in ("issued", "accessed"):
         date = getattr(rec, name)
         if date and name not in carried and _date_text(date):
@@ -111,8 +117,12 @@ def apply_note(rec: Record, note: str) -> None:
             rec.type = value
         elif key == "arxiv" and not rec.custom.get("arxiv"):
             rec.custom["arxiv"] = value
-        elif key == "editor" and not rec.editor:
-            rec.editor = _names_from(value)
+        elif key in ("author", "editor") and not getattr(rec, key):
+            setattr(rec, key, _names_from(value))
+            if key == "author" and re.search(r"\sand\s+others$", value):
+                rec.custom["truncated"] = True
+        elif key == "citation-key" and not rec.id:
+            rec.id = value
         elif key in ("issued", "accessed") and getattr(rec, key) is None:
             setattr(rec, key, Date.from_csl({"raw": value}) if re.fullmatch(r"\d{4}(-\d\d){0,2}", value) else Date(literal=value))
         elif line.strip():

@@ -121,7 +121,7 @@ def record_to_ris(rec: Record) -> dict[str, Any]:
         "place_published": "publisher-place", "edition": "edition", "abstract": "abstract",
         "language": "language",
     }
-    carried = {"author", "editor", "page", "URL", "keyword"}
+    carried = {"author", "editor", "page", "URL", "keyword", "citation-key"}
     for key, csl in simple.items():
         if rec.get(csl):
             out[key] = _one_line(rec.get(csl))
@@ -213,10 +213,11 @@ def ris_to_record(entry: dict[str, Any]) -> Record:
     rec.editor = [_name(e) for e in editors if e.strip()]
     rec.set("title", _first(entry.get("title") or entry.get("primary_title")))
     rec.set("title-short", _first(entry.get("short_title")))
-    journals = [_first(entry.get(k)) for k in ("secondary_title", "alternate_title3", "journal_name", "alternate_title2", "alternate_title1")]
+    journals = [_first(entry.get(k)) for k in ("secondary_title", "alternate_title3", "journal_name", "alternate_title2")]
     rec.set("container-title", next((j for j in journals if j), ""))
-    shorts = [_first(entry.get(k)) for k in ("alternate_title1", "alternate_title2", "journal_name")]
-    rec.set("container-title-short", next((s for s in shorts if s and s != rec.get("container-title")), ""))
+    shorts = [_first(entry.get(k)) for k in ("alternate_title1", "alternate_title2")]  # J2, JA
+    jo = _first(entry.get("journal_name"))
+    rec.set("container-title-short", next((s for s in shorts if s), "") or (jo if jo != rec.get("container-title") else ""))
     rec.set("collection-title", _first(entry.get("tertiary_title")))
     rec.set("volume", _first(entry.get("volume")))
     rec.set("issue", _first(entry.get("number")))
