@@ -31,13 +31,13 @@ def canon(rec: Record, fmt: str) -> dict:
     """The record as compared after a round trip through `fmt`, with the documented
     differences of each format applied."""
     rec = copy.deepcopy(rec)
-    if fmt in ("ris", "medline"):
+    if fmt == "medline":
         # one word with no comma reads back as a family name (it displays the same)
         for name in rec.author + rec.editor:
             if name.literal and " " not in name.literal:
                 name.family, name.literal = name.literal, ""
-    if fmt in ("bibtex", "bibtex-ascii", "library") and rec.type == "thesis" and not rec.get("genre"):
-        rec.set("genre", "PhD thesis")  # classic BibTeX: a thesis is @phdthesis or @mastersthesis
+    if fmt.startswith(("bibtex", "biblatex", "library")) and rec.type == "thesis" and not rec.get("genre"):
+        rec.set("genre", "PhD thesis")  # a thesis is @phdthesis (BibTeX) or type = {phdthesis} (biber requires one)
     data = rec.to_csl(with_custom=False)
     data.pop("citation-key", None)
     if rec.get("keyword"):
@@ -47,8 +47,7 @@ def canon(rec: Record, fmt: str) -> dict:
     for key, value in list(data.items()):
         if isinstance(value, str):
             data[key] = " ".join(value.split()) if key != "note" else "\n".join(" ".join(l.split()) for l in value.splitlines() if l.strip())
-    # MEDLINE lists every author; plain CSL-JSON has no way to say "et al."
-    data["truncated"] = rec.truncated and fmt not in ("medline", "csl-json-plain")
+    data["truncated"] = rec.truncated
     data["arxiv"] = rec.custom.get("arxiv")
     if fmt in ("library", "csl-json", "jsonl"):
         data["custom"] = rec.custom

@@ -20,7 +20,7 @@ from pylatexenc.latex2text import LatexNodes2Text
 from pylatexenc.latexencode import unicode_to_latex
 
 from ..errors import Problem
-from ..model import Date, Name, Record, normalize_doi, normalize_pages
+from ..model import Date, Name, Record, base_key, normalize_doi, normalize_pages, unique_key
 from .notes import apply_note, is_article_number, note_with_extras
 
 # refmill names every failed block itself (with file and line); bibtexparser's own log
@@ -93,6 +93,7 @@ _BOOKISH = "author editor title chapter edition eid isbn language location note 
 ALLOWED = {
     "article": "author editor title eid issn journaltitle language note number pages pubstate series version volume",
     "book": _BOOKISH + " pagetotal",
+    "collection": _BOOKISH.replace("author ", "") + " pagetotal",
     "inbook": _BOOKISH + " booktitle",
     "incollection": _BOOKISH + " booktitle",
     "inreference": _BOOKISH + " booktitle",
@@ -126,6 +127,9 @@ language chapter number eid pages pagetotal publisher school institution organiz
 version library year month date urldate doi url eprint eprinttype archiveprefix""".split()
 _RANK = {name: i for i, name in enumerate(ORDER)}
 
+# biblatex's `type` keys, printed localised; techreport is what a report is anyway
+BIBLATEX_TYPE_KEYS = {"phdthesis": "PhD thesis", "mathesis": "Master's thesis", "mastersthesis": "Master's thesis",
+                      "candthesis": "Candidate thesis", "techreport": "", "resreport": "Research report"}
 VERBATIM_FIELDS = {"doi", "url", "eprint", "file", "pdf"}  # never LaTeX-escaped
 MONTHS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
 MONTH_NAMES = ["January", "February", "March", "April", "May", "June", "July", "August",
@@ -298,6 +302,8 @@ def entry_type(rec: Record, biblatex: bool) -> str:
     classic, modern = ENTRY_TYPES.get(rec.type, ("misc", "misc"))
     if not biblatex and classic == "phdthesis" and "master" in rec.get("genre").lower():
         return "mastersthesis"
+    if modern == "book" and rec.editor and not rec.author:
+        modern = "collection"  # biblatex's edited volume (a @book must have an author)
     return modern if biblatex else classic
 
 
@@ -348,7 +354,8 @@ def _fields(rec: Record, kind: str) -> list[tuple[str, Any, str]]:
     for field in ("publisher", "institution", "organization"):
         if put(field, "publisher"):
             break
-    put("type", "genre")
+    if not put("type", "genre") and kind in ("report", "thesis"):
+        out.append(("type", "techreport" if kind == "report" else "phdthesis", ""))  # biblatex requires it
     put("pubstate", "status")
     put("version", "version")
     put("library", "archive")
@@ -370,7 +377,7 @@ def _classic(rec: Record, kind: str, triples: list[tuple[str, Any, str]]) -> lis
     for field, value, csl in triples:
         if field == "eid" and csl == "page":
             field = "pages"  # classic BibTeX keeps article numbers in pages
-        elif field in CLASSIC_ONLY_NOT:
+        elif field in CLASSIC_ONLY_NOT or not csl:  # not csl: biblatex's required `type` key
             continue
         elif field == "institution" and kind in ("phdthesis", "mastersthesis"):
             field = "school"
@@ -386,14 +393,14 @@ def _classic(rec: Record, kind: str, triples: list[tuple[str, Any, str]]) -> lis
 def record_to_entry(rec: Record, ascii_only: bool = False, with_custom: bool = False, biblatex: bool = False) -> Entry:
     """Map one record to a bibtexparser Entry (values already LaTeX-escaped)."""
     kind = entry_type(rec, biblatex)
-    triples = _fields(rec, ENTRY_TYPES.get(rec.type, ("", "misc"))[1])
+    triples = _fields(rec, entry_type(rec, biblatex=True))
     arxiv = str(rec.custom.get("arxiv") or "")
     if biblatex and not arxiv and rec.get("PMID"):
         triples.append(("eprint", rec.get("PMID"), "PMID"))
         triples.append(("eprinttype", "pubmed", "PMID"))
     if not biblatex:
         triples = _classic(rec, kind, triples)
-    carried = {csl for _, _, csl in triples} | {"arxiv", "citation-key"}
+    carried = {csl for _, _, csl in triples} | {"arxiv", "citation-key", "truncated"}
     type_carried = READ_TYPES.get(kind, "document") == rec.type
     note = note_with_extras(rec, carried, type_carried)
     pairs = [(field, value) for field, value, _ in triples]
@@ -440,8 +447,17 @@ def _balanced(text: str) -> str:
 
 def write(records: Iterable[Record], ascii_only: bool = False, with_custom: bool = False,
           biblatex: bool = False) -> str:
-    """BibTeX (or BibLaTeX) text for the records, one entry per record, blank line between."""
-    library = Library([record_to_entry(r, ascii_only, with_custom, biblatex) for r in records])
+    """BibTeX (or BibLaTeX) text for the records, one entry per record, blank line between.
+
+    Keys are unique in the output: a record without one gets a readable key, a key met
+    twice (files from Mendeley have them) gets `a`, `b`, … as on import."""
+    entries, taken, counters = [], set(), {}
+    for rec in records:
+        entry = record_to_entry(rec, ascii_only, with_custom, biblatex)
+        entry.key = unique_key(rec.id.strip() or base_key(rec), taken, counters)
+        taken.add(entry.key)
+        entries.append(entry)
+    library = Library(entries)
     fmt = bibtexparser.BibtexFormat()
     fmt.indent = "  "
     fmt.block_separator = "\n"
@@ -673,12 +689,13 @@ def entry_to_record(entry: Entry, values: dict[str, str] | None = None) -> Recor
     rec.set("status", text("pubstate"))
     rec.set("version", text("version"))
     rec.set("archive", text("library"))
+    genre = BIBLATEX_TYPE_KEYS.get(text("type").lower(), text("type"))  # biblatex's localised keys
     if kind == "mastersthesis":
-        rec.set("genre", text("type") or "Master's thesis")
+        rec.set("genre", genre or "Master's thesis")
     elif kind == "phdthesis":
-        rec.set("genre", text("type") or "PhD thesis")
+        rec.set("genre", genre or "PhD thesis")
     else:
-        rec.set("genre", text("type"))
+        rec.set("genre", genre)
     if text("date"):
         rec.issued = _date(text("date"))
     elif text("year"):

@@ -6,7 +6,7 @@ from typing import Any, Iterable
 
 from ..errors import Problem
 from ..model import Record
-from .notes import apply_note
+from .notes import apply_note, extra_lines
 
 
 def _record(obj: Any, source: str, line: int | None, problems: list[Problem]) -> Record | None:
@@ -62,12 +62,13 @@ def read_lines(text: str, source: str) -> tuple[list[Record], list[Problem]]:
 
 
 def to_csl(rec: Record, with_custom: bool = True) -> dict[str, Any]:
-    """The record's CSL-JSON; without `custom`, an arXiv id goes to the note as `arXiv: …`
-    (CSL has no variable for it; Zotero and citeproc-js read such note lines)."""
+    """The record's CSL-JSON; without `custom`, an arXiv id and "et al." go to the note
+    (`arXiv: …`; CSL has no variable for them; Zotero and citeproc-js read such lines)."""
     data = rec.to_csl(with_custom)
-    arxiv = rec.custom.get("arxiv")
-    if not with_custom and arxiv:
-        data["note"] = "\n".join(filter(None, [data.get("note", ""), f"arXiv: {arxiv}"]))
+    if not with_custom:
+        extra = extra_lines(rec, set(data) | {"author", "editor", "issued", "accessed", "citation-key"})
+        if extra:
+            data["note"] = "\n".join(filter(None, [data.get("note", ""), *extra]))
     return data
 
 

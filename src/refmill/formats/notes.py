@@ -74,7 +74,7 @@ def extra_lines(rec: Record, carried: Iterable[str], type_carried: bool = True) 
     """`name: value` lines for what a writer could not carry (by CSL variable name).
 
     `carried` names the text variables (and "author", "editor", "accessed", "issued",
-    "arxiv", "citation-key") the writer
+    "arxiv", "citation-key", "truncated") the writer
     wrote in places of their own; `type_carried` is False when the format's entry type
     reads back as another CSL type.
     """
@@ -93,6 +93,8 @@ def extra_lines(rec: Record, carried: Iterable[str], type_carried: bool = True) 
         date = getattr(rec, name)
         if date and name not in carried and _date_text(date):
             lines.append(f"{name}: {_date_text(date)}")
+    if rec.truncated and rec.author and "author" in carried and "truncated" not in carried:
+        lines.append("et al.")  # the author list ended in "et al." where it came from
     if rec.custom.get("arxiv") and "arxiv" not in carried:
         lines.append(f"arXiv: {rec.custom['arxiv']}")
     return lines
@@ -111,7 +113,9 @@ def apply_note(rec: Record, note: str) -> None:
         m = _LINE_RX.match(line)
         key = m.group(1).strip().lower().replace(" ", "-") if m else ""
         value = m.group(2) if m else ""
-        if key in _VARIABLES and not rec.get(_VARIABLES[key]):
+        if re.fullmatch(r"\s*et al\.?\s*", line):
+            rec.custom["truncated"] = True
+        elif key in _VARIABLES and not rec.get(_VARIABLES[key]):
             rec.set(_VARIABLES[key], value)
         elif key == "type" and value in CSL_TYPES:
             rec.type = value

@@ -91,7 +91,7 @@ def _one_line(text: str) -> str:
 
 def _ris_name(name: Name) -> str:
     if name.literal:
-        return name.literal
+        return name.literal + ","  # EndNote's mark of a corporate name: not to be inverted
     parts = [name.full_family]
     given = " ".join(p for p in (name.given, name.dropping_particle) if p)
     if given or name.suffix:
@@ -107,9 +107,7 @@ def record_to_ris(rec: Record) -> dict[str, Any]:
     if rec.id:
         out["id"] = rec.id
     if rec.author:
-        out["authors"] = [_ris_name(a) for a in rec.author]
-        if rec.truncated:
-            out["authors"].append("et al.")
+        out["authors"] = [_ris_name(a) for a in rec.author]  # "et al." goes to N1, not AU
     if rec.editor:
         out["editors"] = [_ris_name(e) for e in rec.editor]
     book = rec.type in ("book", "chapter")
@@ -165,8 +163,11 @@ _INITIALS_RX = re.compile(r"^(?:[A-Z]\.(?:-?[A-Z]\.)*\s*)+\s")
 
 
 def _name(text: str) -> Name:
-    """"Family, Given[, Suffix]"; "M. Bobák" (IEEE: initials first); else an organisation."""
-    text = text.strip().rstrip(",")
+    """"Family, Given[, Suffix]"; "M. Bobák" (IEEE: initials first); "WHO," or a name
+    without a comma is an organisation."""
+    text = text.strip()
+    if text.endswith(",") and text.count(",") == 1:
+        return Name(literal=text[:-1].strip())  # EndNote's corporate-name mark
     if "," in text:
         family, _, rest = text.partition(",")
         given, _, suffix = rest.partition(",")
