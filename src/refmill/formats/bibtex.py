@@ -756,7 +756,7 @@ def _inherit(values: dict[str, str], parent: dict[str, str], parent_type: str, w
         values.setdefault(key, value)
 
 
-_NO_KEY_RX = re.compile(r"(@\s*(?!string|preamble|comment)[A-Za-z]+\s*[{(])(\s*)(?=,|[A-Za-z][\w-]*\s*=)", re.IGNORECASE)
+_NO_KEY_RX = re.compile(r"(@\s*(?!string|preamble|comment)[A-Za-z_]\w*\s*[{(])(\s*)(?=,|[A-Za-z][\w-]*\s*=)", re.IGNORECASE)
 
 
 def read(text: str, source: str) -> tuple[list[Record], list[Problem]]:

@@ -175,7 +175,18 @@ def _name(text: str) -> Name:
     m = _INITIALS_RX.match(text)
     if m and m.end() < len(text) and " " not in text[m.end():].strip():
         return split_particle(Name(family=text[m.end():].strip(), given=m.group(0).strip()))
+    words = text.split()
+    if 2 <= len(words) <= 3 and all(re.fullmatch(r"[A-Z][a-z\u00df-\u024f'-]+|[A-Z]\.?", w) for w in words) \
+            and not _ORG_WORDS & {w.lower() for w in words}:
+        return Name(family=words[-1], given=" ".join(words[:-1]))  # "Catarina Barata" (CRC Press)
     return Name(literal=text) if " " in text else Name(family=text)
+
+
+_ORG_WORDS = frozenset("""group party consortium committee society association organization organisation
+institute university collaboration collaborative network council investigators team study trial trials
+foundation agency department center centre board office force project alliance federation panel
+program programme initiative working registry hospital commission service services ministry authority
+bureau academy college laboratory corporation company health world national international""".split())
 
 
 def _first(value: Any) -> str:
@@ -237,7 +248,8 @@ def ris_to_record(entry: dict[str, Any]) -> Record:
     rec.set("ISBN" if rec.type in ("book", "chapter") or re.sub(r"[\s-]", "", sn)[:3] in ("978", "979") else "ISSN", sn)
     rec.set("publisher", _first(entry.get("publisher")))
     rec.set("publisher-place", _first(entry.get("place_published")))
-    rec.set("edition", _first(entry.get("edition")))
+    edition = _first(entry.get("edition"))
+    rec.set("edition", "" if re.fullmatch(r"\d{4}/\d\d(/\d\d)?", edition) else edition)  # PubMed: ET is the epub date
     rec.set("language", _first(entry.get("language")))
     abstract = entry.get("abstract") or entry.get("notes_abstract")
     rec.set("abstract", _first(abstract))
