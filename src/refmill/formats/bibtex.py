@@ -163,7 +163,7 @@ _LATEX_SPECIALS = {
     "^": r"\textasciicircum{}",
 }
 _SPECIALS_RX = re.compile(r"[\\{}&%$#_~^]")
-_LIGATURE_RX = re.compile(r"-(?=-)|`(?=`)|'(?=')")
+_LIGATURE_RX = re.compile(r"-(?=-)|`(?=`)|'(?=')|[!?](?=`)")
 # inline math kept as math: "$x^2$", "$\alpha$", "$n$" (not "$5 to $10")
 _MATH_RX = re.compile(r"\$([^$\s](?:[^$]*?[^$\s])?)\$")
 
@@ -477,10 +477,39 @@ _PLACEHOLDERS = (r"\textasciicircum{}", r"\textbraceleft{}", r"\textbraceright{}
 _ADS_RX = re.compile(r"^\\(" + "|".join(sorted(JOURNAL_MACROS, key=len, reverse=True)) + r")\b\s*$")
 
 
+_SIMPLE_RX = re.compile(r"\\(?:[%&_#$]|textbackslash\{\}|textasciitilde\{\}|textasciicircum\{\}|textbrace(?:left|right)\{\}|[{}])")
+
+
+def _simple(match: re.Match[str]) -> str:
+    text = match.group(0)
+    return chr(0xE100 + "%&_#${}".index(text[1])) if len(text) == 2 else chr(0xE110 + _PLACEHOLDERS_ALL.index(text))
+
+
+_PLACEHOLDERS_ALL = (r"\textbackslash{}", r"\textasciitilde{}", r"\textasciicircum{}", r"\textbraceleft{}", r"\textbraceright{}")
+_RESTORE = {**{chr(0xE100 + i): c for i, c in enumerate("%&_#${}")},
+            **{chr(0xE110 + i): c for i, c in enumerate("\\~^{}")}}
+
+
+_TEX_LIGATURES = re.compile(r"---|--|``|''|!`|\?`")
+_LIGATURE_CHARS = {"---": "—", "--": "–", "``": "“", "''": "”", "!`": "¡", "?`": "¿"}
+
+
+def _ligatures(text: str) -> str:
+    """TeX's input ligatures, as TeX prints them ("--" is an en dash); "-{}-" stays "--"."""
+    return _TEX_LIGATURES.sub(lambda m: _LIGATURE_CHARS[m.group(0)], text)
+
+
 def latex_to_text(value: str) -> str:
     """LaTeX accents, commands and {}-protection to plain Unicode."""
     if not re.search(r"[\\{}$~]", value):
-        return re.sub(r"\s+", " ", value).strip()
+        return re.sub(r"\s+", " ", _ligatures(value)).strip()
+    marked = _SIMPLE_RX.sub(_simple, value)
+    if "\\" not in marked and "$" not in marked:
+        # only braces, ties and escaped specials (refmill's own output): no need for pylatexenc,
+        # which takes a millisecond per field
+        text = _ligatures(marked).replace("{", "").replace("}", "").replace("~", " ")
+        text = "".join(_RESTORE.get(c, c) for c in text)
+        return re.sub(r"\s+", " ", text).strip()
     for i, command in enumerate(_PLACEHOLDERS):  # commands pylatexenc gets wrong or lacks
         value = value.replace(command, chr(0xE000 + i))
     value = re.sub(r"\\-", "", value)  # discretionary hyphens

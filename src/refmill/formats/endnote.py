@@ -31,6 +31,9 @@ REF_TYPES = {
     "encyclopedia": "entry-encyclopedia", "dictionary": "entry-dictionary", "pamphlet": "pamphlet",
     "generic": "document",
 }
+# CSL variable -> EndNote element, where one holds the other as it is
+_SIMPLE = {"volume": "volume", "edition": "edition", "section": "section", "publisher": "publisher",
+           "publisher-place": "pub-location", "genre": "work-type", "language": "language", "abstract": "abstract"}
 _MONTHS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
 
 
@@ -77,16 +80,10 @@ def record_from_xml(record: Element) -> Record:
     rec.set("collection-title", _text(record.find("titles/tertiary-title")))
     pages = _text(record.find("pages"))
     rec.set("page", normalize_pages(pages) if re.fullmatch(r"[\w.]+(\s*[-–]\s*[\w.]+)?", pages) else "")
-    rec.set("volume", _text(record.find("volume")))
     number = _text(record.find("number"))
     rec.set("issue" if rec.type.startswith("article") else "number", number)
-    rec.set("edition", _text(record.find("edition")))
-    rec.set("section", _text(record.find("section")))
-    rec.set("publisher", _text(record.find("publisher")))
-    rec.set("publisher-place", _text(record.find("pub-location")))
-    rec.set("genre", _text(record.find("work-type")))
-    rec.set("language", _text(record.find("language")))
-    rec.set("abstract", _text(record.find("abstract")))
+    for csl, path in _SIMPLE.items():
+        rec.set(csl, _text(record.find(path)))
     serial = re.split(r"[\r\n]| \(", _text(record.find("isbn")).replace("\r", "\n"))[0].strip()
     rec.set("ISBN" if rec.type in ("book", "chapter") else "ISSN", serial)
     rec.set("DOI", normalize_doi(_text(record.find("electronic-resource-num"))))

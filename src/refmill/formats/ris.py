@@ -294,7 +294,11 @@ def read(text: str, source: str) -> tuple[list[Record], list[Problem]]:
         return read_wos(text, source)
     entries = rispy.loads(text, implementation=_Parser, mapping=MAPPING, list_tags=LIST_TAGS)
     problems: list[Problem] = []
-    starts = [text.count("\n", 0, m.start()) + 1 for m in _TY_RX.finditer(text)]
+    starts, line, pos = [], 1, 0
+    for m in _TY_RX.finditer(text):  # line numbers of the TY lines, counted once through
+        line += text.count("\n", pos, m.start())
+        pos = m.start()
+        starts.append(line)
     if len(entries) < len(starts):
         # find the TY lines not closed by an ER before the next TY
         lines = text.split("\n")
@@ -314,6 +318,9 @@ def read(text: str, source: str) -> tuple[list[Record], list[Problem]]:
 
 # --- Web of Science tagged text ("FN Clarivate Analytics Web of Science") -----------------
 
+_WOS_FIELDS = {"PMID": "pubmed_id", "ISSN": "issn", "ISBN": "isbn", "abstract": "abstract", "keyword": "author_keywords",
+               "publisher": "publisher", "publisher-place": "publisher_city", "language": "language",
+               "title": "document_title", "container-title": "publication_name", "volume": "volume", "issue": "issue"}
 _WOS_TYPES = {"J": "article-journal", "B": "book", "S": "chapter", "P": "patent", "C": "paper-conference"}
 
 
@@ -328,11 +335,7 @@ def read_wos(text: str, source: str) -> tuple[list[Record], list[Problem]]:
         names = e.get("author_full_name") or e.get("authors") or []
         rec.author = [_name(n) for n in (names if isinstance(names, list) else [names])]
         rec.author += [Name(literal=g) for g in (e.get("group_authors") or [])]
-        rec.set("title", _first(e.get("document_title")))
-        rec.set("container-title", _first(e.get("publication_name")))
         rec.set("container-title-short", _first(e.get("iso_source_abbreviation")) or _first(e.get("source_abbreviation_29c")))
-        rec.set("volume", _first(e.get("volume")))
-        rec.set("issue", _first(e.get("issue")))
         first, last = _first(e.get("beginning_page")), _first(e.get("ending_page"))
         rec.set("page", normalize_pages(f"{first}-{last}" if first and last else first) or _first(e.get("article_number")))
         year = find_year(_first(e.get("publication_year")))
@@ -343,14 +346,8 @@ def read_wos(text: str, source: str) -> tuple[list[Record], list[Problem]]:
             if month and month.group(1).upper() in names_:
                 rec.issued.month = names_.index(month.group(1).upper()) + 1
         rec.set("DOI", normalize_doi(_first(e.get("doi"))))
-        rec.set("PMID", _first(e.get("pubmed_id")))
-        rec.set("ISSN", _first(e.get("issn")))
-        rec.set("ISBN", _first(e.get("isbn")))
-        rec.set("abstract", _first(e.get("abstract")))
-        rec.set("keyword", _first(e.get("author_keywords")))
-        rec.set("publisher", _first(e.get("publisher")))
-        rec.set("publisher-place", _first(e.get("publisher_city")))
-        rec.set("language", _first(e.get("language")))
+        for csl, key in _WOS_FIELDS.items():
+            rec.set(csl, _first(e.get(key)))
         if not rec.is_empty():
             records.append(rec)
     return records, problems
