@@ -380,7 +380,7 @@ def test_completion_offers_formats_commands_and_configured_library_keys(runner, 
         out = runner.invoke(cli, [], prog_name="refmill", env=env).stdout
         return [l.split(",", 1)[1] for l in out.splitlines()]
 
-    assert complete("refmill export --format ", 3) == ["bibtex", "ris", "csl-json", "jsonl", "keys", "table", "card"]
+    assert complete("refmill export --format ", 3) == ["bibtex", "biblatex", "ris", "medline", "csl-json", "jsonl", "keys", "table", "card"]
     assert complete("refmill re", 1) == ["rekey", "remove"]
     assert "--yes" in complete("refmill remove --", 2)
     config.write("library", str(lib))
