@@ -9,6 +9,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, Iterable
+from urllib.parse import unquote
 
 # CSL text ("standard") variables a record may hold in `Record.fields`, in output order.
 # Names (`author`, `editor`) and dates (`issued`, `accessed`) are attributes of their own.
@@ -291,7 +292,9 @@ def normalize_doi(text: str | None) -> str:
 
 
 def doi_key(doi: str) -> str:
-    """DOIs compare case-insensitively."""
+    """DOIs compare case-insensitively, and URL-encoded ("10.1111%2Fj.1") as decoded."""
+    if "%" in (doi or ""):
+        doi = unquote(doi)
     return normalize_doi(doi).lower()
 
 
@@ -336,7 +339,7 @@ _NON_WORD_RX = re.compile(r"[\W_]+")
 
 def ascii_fold(text: str) -> str:
     """"Gökbuget" -> "Gokbuget"; letters without a decomposition ("ß", "ø") spelled out."""
-    if text.isascii():
+    if text.isascii():  # most text: nothing to fold (and dedupe folds every field of every record)
         return text
     # accents decompose into combining marks, which are not ASCII and go with the rest
     text = _SPELLED_RX.sub(lambda m: _SPELLED[m.group(0)], text)
@@ -346,12 +349,13 @@ def ascii_fold(text: str) -> str:
 def fold(text: str) -> str:
     """Case-, accent- and punctuation-insensitive form for comparisons."""
     text = text or ""
-    if not text.isascii():  # ASCII is its own NFKC and fold, and casefolds to lower case
-        text = ascii_fold(unicodedata.normalize("NFKC", text))
-    return _NON_WORD_RX.sub(" ", text.lower()).strip()
+    if not text.isascii():  # punctuation first, so "hemolytic–uremic" keeps two words
+        text = ascii_fold(_NON_WORD_RX.sub(" ", unicodedata.normalize("NFKC", text)))
+    return _NON_WORD_RX.sub(" ", text.casefold()).strip()
 
 
-_NON_WORD_KEEP_LINES_RX = re.compile(r"[^a-z0-9\n]+")  # folded text is ASCII and lower case
+_NON_WORD_KEEP_LINES_RX = re.compile(r"[^\w\n]+|_+")
+_FOLDED_NON_WORD_RX = re.compile(r"[^a-z0-9\n]+")  # on folded text: ASCII, lower case
 
 
 def fold_all(texts: list[str]) -> list[str]:
@@ -360,35 +364,17 @@ def fold_all(texts: list[str]) -> list[str]:
         return []
     joined = "\n".join(t.replace("\n", " ") if "\n" in t else t for t in texts)
     if not joined.isascii():
-        joined = ascii_fold(unicodedata.normalize("NFKC", joined))
-    return [t.strip() for t in _NON_WORD_KEEP_LINES_RX.sub(" ", joined.lower()).split("\n")]
+        joined = ascii_fold(_NON_WORD_KEEP_LINES_RX.sub(" ", unicodedata.normalize("NFKC", joined)))
+    return [t.strip() for t in _FOLDED_NON_WORD_RX.sub(" ", joined.lower()).split("\n")]
 
 
 # --- citation keys -------------------------------------------------------------------------
 
-_KEY_STOPWORDS = frozenset(
-    "a an the on of in for and to with at by from is are as its into via über der die das le la les"
-    " el los un une".split()
-)
-
-
 def base_key(rec: Record) -> str:
     """Readable deterministic key: first author's family name, year, first title word."""
-    who = ""
-    for name in rec.author or rec.editor:
-        who = name.family or name.literal
-        if who:
-            break
-    who = re.sub(r"[^a-z]", "", ascii_fold(who).lower())
-    if not who:
-        who = re.sub(r"[^a-z]", "", ascii_fold(rec.get("container-title")).lower())[:12] or "anon"
-    year = str(rec.year) if rec.year else ""
-    word = ""
-    for w in re.findall(r"[^\W_]+", ascii_fold(rec.title).lower()):
-        if w not in _KEY_STOPWORDS and not w.isdigit():
-            word = w
-            break
-    return f"{who}{year}{word}"
+    from .citekeys import DEFAULT_PATTERN, make_key  # citekeys builds on this module
+
+    return make_key(rec, DEFAULT_PATTERN)
 
 
 def _suffix(n: int) -> str:

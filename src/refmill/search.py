@@ -90,14 +90,12 @@ def _join(items: Iterable[str]) -> str:
     return SEPARATOR.join(i for i in items if i)
 
 
-def _type_names(rec: Record) -> tuple[str, str]:
-    """The CSL type and the BibTeX entry type, so `type:article` and `type:phdthesis` work."""
-    from .formats.bibtex import TYPE_TO_BIBTEX
+def _type_names(rec: Record) -> tuple[str, str, str]:
+    """The CSL type and the BibTeX and BibLaTeX entry types: `type:article`, `type:phdthesis`,
+    `type:online` all work."""
+    from .formats.bibtex import entry_type
 
-    bib = TYPE_TO_BIBTEX.get(rec.type, "misc")
-    if rec.type == "thesis":
-        bib = "mastersthesis" if "master" in rec.get("genre").lower() else "phdthesis"
-    return rec.type, bib
+    return rec.type, entry_type(rec, biblatex=False), entry_type(rec, biblatex=True)
 
 
 _COLUMN_FIELDS = {"title": "title", "DOI": "doi", "keyword": "keyword", "abstract": "abstract",
