@@ -502,17 +502,21 @@ def _ligatures(text: str) -> str:
     return _TEX_LIGATURES.sub(lambda m: _LIGATURE_CHARS[m.group(0)], text)
 
 
+_LATEX_CHARS_RX = re.compile(r"[\\{}$~]")
+_SPACES_RX = re.compile(r"\s+")
+
+
 def latex_to_text(value: str) -> str:
     """LaTeX accents, commands and {}-protection to plain Unicode."""
-    if not re.search(r"[\\{}$~]", value):
-        return re.sub(r"\s+", " ", _ligatures(value)).strip()
+    if not _LATEX_CHARS_RX.search(value):
+        return _SPACES_RX.sub(" ", _ligatures(value)).strip()
     marked = _SIMPLE_RX.sub(_simple, value)
     if "\\" not in marked and "$" not in marked:
         # only braces, ties and escaped specials (refmill's own output): no need for pylatexenc,
         # which takes a millisecond per field
         text = _ligatures(marked).replace("{", "").replace("}", "").replace("~", " ")
         text = "".join(_RESTORE.get(c, c) for c in text)
-        return re.sub(r"\s+", " ", text).strip()
+        return _SPACES_RX.sub(" ", text).strip()
     for i, command in enumerate(_PLACEHOLDERS):  # commands pylatexenc gets wrong or lacks
         value = value.replace(command, chr(0xE000 + i))
     value = re.sub(r"\\-", "", value)  # discretionary hyphens
@@ -626,6 +630,8 @@ def _date(text: str) -> Date | None:
 
 def split_value(raw: str) -> list[str]:
     """A raw BibTeX value split at top-level `#` into its pieces ({…}, "…", numbers, macros)."""
+    if "#" not in raw:  # most values: one piece (this loop runs for every field of a library)
+        return [raw.strip()]
     parts, depth, quoted, start = [], 0, False, 0
     for i, c in enumerate(raw):
         if c == "{":
@@ -674,8 +680,10 @@ def entry_to_record(entry: Entry, values: dict[str, str] | None = None) -> Recor
     decoded: dict[str, str] = {}
 
     def text(key: str) -> str:
+        if key not in values:
+            return ""
         if key not in decoded:
-            raw = values.get(key, "")
+            raw = values[key]
             if key in VERBATIM_FIELDS:
                 decoded[key] = re.sub(r"\s+", "", raw) if key in ("url", "doi") else raw.strip()
             else:
