@@ -226,6 +226,7 @@ def test_query_semantics(lib, query, expected):
         ("author:maude AND", "AND", "AND needs a term on both sides"),
         ("author:maude NOT", "NOT", "NOT needs a term after it"),
         ("- author:maude", "-", "'-' needs a term right after it"),
+        ("-author:maude --format keys", "--format", "an option, not a term: put options before --"),
         ("auther:maude", "auther:maude", "unknown field 'auther'; did you mean author:?"),
         ("author:", "author:", "author: needs a value"),
         ('title:""', 'title:""', "title: needs a value"),

@@ -322,6 +322,8 @@ def parse(query: str, fields: Collection[str] = ()) -> Node:
         if token.kind in ("OR", "AND"):
             raise _bad(token, f"{token.kind} needs a term on both sides")
         first, quoted = token.pieces[0]
+        if not quoted and first.startswith("--"):
+            raise _bad(token, "this is an option, not a term: put options before --")
         if not quoted and first.startswith("-"):
             if token.text == "-":
                 raise _bad(token, "'-' needs a term right after it (-author:smith)")
