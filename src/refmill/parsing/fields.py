@@ -1,50 +1,28 @@
-"""Fields of one reference by rules: identifiers, the "Journal. Year; Vol(Issue): pages"
-source part, and Vancouver/NLM author lists.
+"""Fields of one reference by rules: `parse_reference(text) -> Record | None`.
+
+A reference is read in four steps, whatever its style (Vancouver/NLM, AMA, APA, Harvard,
+Chicago, MLA, IEEE, Nature, and their relatives in other languages):
+
+1. identifiers anywhere (`identifiers.take_identifiers`);
+2. the author list at the start and the year after it, if the style puts it there
+   (`names.scan_names`; organisations and unusual lists end at the year);
+3. the title: quoted, or up to the boundary after which the rest reads best as a source;
+4. the source part (`source.read_source`): journal, volume, issue, pages; or place and
+   publisher; or "In: Editors (eds.), Book …"; thesis and report markers.
+
+The ScienceDirect layout prints the source on its own line; `apply_source` reads that line.
 """
 from __future__ import annotations
 
 import re
 
-from ..model import Date, Name, Record, clean_title, normalize_doi, normalize_pages
-from .names import family_initials, given_family, is_et_al
+from ..model import Date, Name, Record, clean_title, normalize_pages
+from .clean import strip_markup
+from .identifiers import take_identifiers
+from .names import family_initials, given_family, is_et_al, is_organisation, lenient_names, scan_names
+from .source import _DATE, _cuts, container_score, read_source
 
-# --- identifiers -------------------------------------------------------------------------
-
-_DOI_SEGMENT_RX = re.compile(
-    r"(?:\bdoi:?\s*)?(?:\bhttps?://(?:dx\.)?doi\.org/\s*)?(10\.\d{4,9}/\S+)", re.IGNORECASE
-)
-_PMID_RX = re.compile(r"\bPMID:?\s*(\d{1,9})\b", re.IGNORECASE)
-_PMCID_RX = re.compile(r"\bPMCID:?\s*(PMC\d+)\b|\b(PMC\d{5,})\b", re.IGNORECASE)
-_URL_RX = re.compile(r"(?:Available (?:from|at):?\s*)?\bhttps?://\S+", re.IGNORECASE)
-
-
-def take_identifiers(text: str, rec: Record) -> str:
-    """Move DOI, PMID, PMCID and URL from `text` into `rec`; return the text without them."""
-    m = _DOI_SEGMENT_RX.search(text)
-    if m:
-        doi = normalize_doi(m.group(1))
-        if doi:
-            rec.set("DOI", doi)
-            end = m.start(1) + len(doi)
-            text = text[: m.start()] + text[end:]
-    m = _PMID_RX.search(text)
-    if m:
-        rec.set("PMID", m.group(1))
-        text = text[: m.start()] + text[m.end():]
-    m = _PMCID_RX.search(text)
-    if m:
-        rec.set("PMCID", (m.group(1) or m.group(2)).upper())
-        text = text[: m.start()] + text[m.end():]
-    m = _URL_RX.search(text)
-    if m:
-        url = m.group(0)
-        url = re.sub(r"^Available (?:from|at):?\s*", "", url, flags=re.IGNORECASE).rstrip(".,;")
-        rec.set("URL", url)
-        text = text[: m.start()] + text[m.end():]
-    return re.sub(r"\s+", " ", text).strip(" .;,")
-
-
-# --- the source part: "Journal. Year; Vol(Issue): pages" ----------------------------------
+# --- the source line of the ScienceDirect layout: "Journal. Year; Vol(Issue): pages" --------
 
 _SOURCE_RX = re.compile(
     r"^(?P<journal>.*?[.,]?)\s+(?P<year>(?:1[5-9]|20)\d\d)(?P<suffix>[a-z]?)"
@@ -126,8 +104,6 @@ def apply_source(rec: Record, line: str) -> bool:
     return True
 
 
-# --- authors -----------------------------------------------------------------------------
-
 def parse_author_list(text: str, given_first: bool = False) -> tuple[list[Name], bool]:
     """"Terwilliger T, Abdul-Hay M, et al" -> names and whether the list was truncated."""
     names: list[Name] = []
@@ -149,46 +125,235 @@ def parse_author_list(text: str, given_first: bool = False) -> tuple[list[Name],
     return names, truncated
 
 
-# --- a whole reference on one line (Vancouver / NLM / ICMJE, Blood "Citation") ---------------
+# --- one whole reference ----------------------------------------------------------------------
 
-_AUTHORS_END_RX = re.compile(r"^(?P<authors>.*?(?:\b[A-Z]{1,4}|\bet al))\.\s+(?P<rest>.+)$")
+_YEAR_AFTER_RX = re.compile(
+    rf"\s*[.,:;]?\s*(?P<open>\(\s*)?(?:{_DATE}|(?P<nd>n\.\s?d\.|s\.\s?d\.|in press|forthcoming|im Druck|sous presse))"
+    rf"(?P<ys2>[A-Z])?(?(open)\s*\)|(?=[\s.,:;]|$))\s*[.,:;]?\s*",
+    re.IGNORECASE,
+)
+_APA_RX = re.compile(rf"^(?P<who>[^()“”\"«]{{2,160}}?)\s*[.,]?\s*\(\s*(?:{_DATE}|n\.\s?d\.)\s*\)", re.IGNORECASE)
+_HARVARD_RX = re.compile(r"^(?P<who>[^.:;()“”\"«\d]{2,80}?)[.,]?\s+(?=(?:1[5-9]|20)\d\d[a-zA-Z]?[.,:]?\s)")
+_ORG_RX = re.compile(r"^(?P<who>[^.:;()“”\"«\d]{2,120}?)\s*(?:[.:]\s|\.$|\s(?=\((?:1[5-9]|20)\d\d))")
+_QUOTES = {"“": "”\"", '"': "\"”“", "‘": "’'", "'": "'’", "«": "»", "„": "“”\"", "‚": "‘’'", "`": "'’"}
+_STATUS_RX = re.compile(r"\b(?:in press|forthcoming|to appear|accepted for publication|im Druck|sous presse|en prensa)\b\.?", re.IGNORECASE)
+_WEAK_ENDS = frozenset(
+    "vol no nos pp ed eds trans univ dept proc conf int rev res lett natl acad sci med soc am j jpn"
+    " biol chem phys mol clin exp nat surg ann arch bull inst ser suppl st dr mr mrs ms prof al cf vs eg ie"
+    " jr sr co inc ltd".split()
+)
+_TITLE_END_STOP = frozenset("of the and in on for to a an with from by at or as its their via de la le et des du".split())
+
+
+def _prepare(text: str) -> str:
+    text = strip_markup(text)
+    text = re.sub(r"\s+", " ", text).strip()
+    text = re.sub(r"^(?:\[\d{1,4}\]|\(\d{1,4}\)|\d{1,3}\.(?=[^\W\d_]))\s*", "", text)
+    return re.sub(r"\s*\((?:sic!?|sic\.)\)", "", text, flags=re.IGNORECASE)
+
+
+def _repair_spacing(text: str) -> str:
+    """PDF spacing ("Energy 112 ( 2013)393- 395", "Phys .Rev .D", "chain ,Theor") -> normal."""
+    text = re.sub(r"\s+([,;])", r"\1", text)
+    text = re.sub(r"([,;])(?=[^\s\d])", r"\1 ", text)
+    text = re.sub(r"(?<=[^\W\d_]):(?=[A-Z])", ": ", text)
+    text = re.sub(r"(?<=\S)\s\.(?=[^\W_])", ". ", text)
+    text = re.sub(r"\(\s+", "(", text)
+    text = re.sub(r"\s+\)", ")", text)
+    text = re.sub(r"(?<=\d)\s*([-–])\s+(?=\d)|(?<=\d)\s+([-–])\s*(?=\d)", lambda m: m.group(1) or m.group(2), text)
+    text = re.sub(r"\)(?=\d)", ") ", text)
+    text = re.sub(r"(?<=[^\W\d_])(pp?)\s*\.\s*(?=\d)", r" \1. ", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _date_from(m: re.Match) -> Date | None:
+    g = m.groupdict()
+    if not g.get("year"):
+        return None
+    from .source import _date_of
+
+    return _date_of(m)
+
+
+def _boundary_score(text: str, cut: int) -> float:
+    """How likely the title ends at `cut` (just after a separator)."""
+    before = text[:cut].rstrip()
+    if not before:
+        return -5.0
+    ch = before[-1]
+    if ch in "?!":
+        return 0.5
+    if ch == ".":
+        word = re.findall(r"[^\s.]+$", before[:-1])
+        w = word[0] if word else ""
+        if not w:
+            return -1.0
+        if w.lower() in _WEAK_ENDS or re.fullmatch(r"[A-Z]|[A-Z][a-z]{0,2}|[A-Z]{2,4}", w):
+            return -1.2
+        return 0.5
+    if ch == ",":
+        return -0.4
+    if ch in ":;":
+        return -1.2
+    return 0.0
+
+
+def _title_score(title: str, whole: str) -> float:
+    words = title.split()
+    if not words:
+        return -9.0
+    score = 0.0
+    if words[-1].lower().strip(",.;:") in _TITLE_END_STOP:
+        score -= 2.0
+    if re.search(r"\b\d+\s*\(\d+\)\s*:|\b(?:1[5-9]|20)\d\d\s*;\s*\d", title):
+        score -= 3.0
+    if len(words) == 1 and len(whole.split()) > 3:
+        score -= 0.7
+    if re.search(r"\b(?:pp?\.|vol\.|Vol\.)\s*\d", title):
+        score -= 1.5
+    return score
+
+
+def _quoted_title(rest: str) -> tuple[str, str] | None:
+    """A title in quotes at (or near) the start of `rest`: ("title", "what follows")."""
+    for m in re.finditer(r"[“\"‘'«„‚`]", rest[:80]):
+        opener, start = m.group(0), m.start()
+        prefix = rest[:start].strip()
+        if opener in "'‘`" and start > 0 and rest[start - 1].isalpha():
+            continue  # an apostrophe
+        closers = _QUOTES[opener]
+        end = None
+        for k in range(start + 1, len(rest)):
+            if rest[k] in closers and (opener not in "'‘" or k + 1 >= len(rest) or not rest[k + 1].isalpha()):
+                end = k
+                break
+        if end is None or end - start < 3:
+            continue
+        title = rest[start + 1:end].strip(" ,.;:")
+        after = rest[end + 1:]
+        ok = (
+            not prefix
+            or re.search(r"[.,:;]$|(?:1[5-9]|20)\d\d[a-z]?\.?$", prefix)
+            or re.match(r"\s*[.,]\s*(?:In|in)\b", after)
+        )
+        if ok and re.search(r"[^\W\d_]", title):
+            return title, after.strip(" ,.;:")
+        if prefix:
+            return None
+    return None
+
+
+def _split_title(rest: str) -> tuple[str, str]:
+    """Where the title ends: the cut whose tail reads best as a source."""
+    quoted = _quoted_title(rest)
+    if quoted:
+        return quoted
+    cuts = set(_cuts(rest))
+    for m in re.finditer(r"\s(?=(?:1[5-9]|20)\d\d\b)", rest):
+        cuts.add(m.end())
+    best, best_score = (rest, ""), -99.0
+    for cut in sorted(cuts):
+        title = rest[:cut].strip(" ,;:(")
+        tail = rest[cut:].strip()
+        if not title:
+            continue
+        src = read_source(tail) if tail else None
+        score = (src.score if src else 0.0) + _boundary_score(rest, cut) + _title_score(title, rest)
+        if score > best_score:
+            best, best_score = (title, tail), score
+    return best
+
+
+def _authors(body: str, rec: Record) -> int:
+    """Read the author list (and the year after it) into `rec`; return where it ended."""
+    names = scan_names(body)
+    pos = names.end
+    people = names.names
+    if not people and not names.placeholder:
+        for rx in (_APA_RX, _HARVARD_RX):
+            m = rx.match(body)
+            if m and not re.search(r"[.?!]\s+[a-z]", m.group("who")) and len(m.group("who").split()) <= 16:
+                who = m.group("who")
+                if rx is _HARVARD_RX and not all(w[0].isupper() or w in ("et", "and", "&", "y", "von", "van", "de", "der", "di", "da") for w in who.replace(",", " ").split()):
+                    continue
+                people = lenient_names(who)
+                if people:
+                    pos = len(who)
+                    break
+        else:
+            m = _ORG_RX.match(body)
+            if m and is_organisation(m.group("who")):
+                people = [Name(literal=m.group("who").strip())]
+                pos = m.end("who")
+    if names.truncated:
+        rec.custom["truncated"] = True
+    if names.editors:
+        rec.editor = people
+    else:
+        rec.author = people
+    m = _YEAR_AFTER_RX.match(body, pos)
+    if m and (people or names.placeholder or m.group("open")):
+        date = _date_from(m)
+        if date:
+            rec.issued = date
+            if m.groupdict().get("ys") or m.groupdict().get("ys2"):
+                rec.set("year-suffix", (m.group("ys") or m.group("ys2")).lower())
+        elif m.group("nd"):
+            status = m.group("nd").lower()
+            if "press" in status or "forthcoming" in status or "druck" in status or "presse" in status:
+                rec.set("status", "in press")
+        pos = m.end()
+    return pos
+
+
+_KIND_TYPE = {
+    "journal": "article-journal",
+    "proceedings": "paper-conference",
+    "chapter": "chapter",
+    "book": "book",
+    "thesis": "thesis",
+    "report": "report",
+}
 
 
 def parse_reference(text: str) -> Record | None:
-    """One Vancouver-style reference -> Record, or None when it is not one.
-
-    "Authors. Title. Journal. Year;Vol(Issue):pages. doi:…" and the Silverchair citation
-    "Given Family, Given Family; Title. Journal Year; Vol (Issue): pages. doi: …".
-    """
-    rec = Record()
-    body = take_identifiers(text, rec)
-    given_first = False
-    if ";" in body.split(". ", 1)[0] and re.match(r"^[^;]+;\s", body):
-        authors_text, _, rest = body.partition("; ")
-        given_first = True
-    else:
-        m = _AUTHORS_END_RX.match(body)
-        if not m:
-            return None
-        authors_text, rest = m.group("authors"), m.group("rest")
-    rec.author, truncated = parse_author_list(authors_text, given_first)
-    if truncated:
-        rec.custom["truncated"] = True
-    # the source part starts after the last sentence end that leaves "<Journal> <Year>;…"
-    title, source = rest, ""
-    for candidate in _source_starts(rest):
-        head, tail = rest[:candidate].strip(), rest[candidate:].strip()
-        if parse_source(tail):
-            title, source = head, tail
-            break
-    if not source or not rec.author:
+    """One reference in any common style -> Record, or None when it does not read as one."""
+    text = _prepare(text)
+    if not re.search(r"[^\W\d_]{2}", text):
         return None
-    rec.set("title", clean_title(title))
-    apply_source(rec, source)
+    rec = Record()
+    body = _repair_spacing(take_identifiers(text, rec))
+    status = _STATUS_RX.search(body)
+    if status:
+        rec.set("status", "in press")
+        body = (body[: status.start()] + body[status.end():]).strip()
+    pos = _authors(body, rec)
+    rest = body[pos:].strip(" .,;:")
+    title, tail = _split_title(rest) if rest else ("", "")
+    src = read_source(tail) if tail else None
+    if src:
+        for key, value in src.fields.items():
+            if key == "container-title":
+                value = _journal(value) if src.kind == "journal" else value.strip(" .,")
+            if key == "page":
+                value = normalize_pages(value)
+            rec.set(key, value)
+        if src.date and not (rec.issued and rec.issued.year):
+            rec.issued = src.date
+        if src.editors and not rec.editor:
+            rec.editor = src.editors
+        if src.leftover and src.kind in ("journal", "proceedings", "chapter", "book"):
+            rec.set("note", src.leftover)
+    title = clean_title(title.strip(" \"“”‘’'«»„,"))
+    rec.set("title", title)
+    kind = src.kind if src else ""
+    rec.type = _KIND_TYPE.get(kind) or ("book" if rec.editor and not rec.author else "")
+    if not rec.type:
+        rec.type = "webpage" if rec.get("URL") and not rec.get("container-title") else "document"
+    if rec.type == "article-journal" and rec.get("container-title") and container_score(rec.get("container-title")) < -1:
+        rec.type = "document"
+    has_id = any(rec.get(k) for k in ("DOI", "URL", "ISBN", "PMID", "PMCID")) or rec.custom.get("arxiv")
+    has_source = rec.get("container-title") or rec.get("publisher") or rec.get("status")
+    if not re.search(r"[^\W\d_]{2}|[^\W\d_a-zA-Z]", rec.title) or not (rec.issued or has_id or (has_source and (rec.author or rec.editor))):
+        return None
     return rec
-
-
-def _source_starts(text: str) -> list[int]:
-    """Offsets after each ". " (sentence ends), last first: where the source part may begin."""
-    starts = [m.end() for m in re.finditer(r"[.?!]\s+", text)]
-    return sorted(starts, reverse=True)

@@ -1,0 +1,446 @@
+"""The source part of a reference, the text after its title: where the work appeared.
+
+    journal      Anesth Analg 2003; 96: 1547-52 | Millennium, 10(2), 126-155 |
+                 Nature, vol. 26, no. 2, pp. 3111-3119, 2013 | Q. J. 35, no. 7 (2014): 1120-43
+    book         Chicago: University of Chicago Press, 1995 | Polity Press, 2012 | (London: Verso, 1989)
+    chapter      In: Eds (Hgg.): Book. Place: Publisher 2008, S. 81-94 | in Book, ed. X (Place: P, 1989)
+    proceedings  In Proceedings of …, pages 273-275, Aug. 1999
+    thesis       PhD thesis, University of X | Ph.D. diss., University of X, 2008
+    report       Technical Report No. 12, Institution
+
+`read_source(text)` returns every field it found with a score that says how well the text
+reads as a source; the reference parser uses the score to choose where the title ends.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from ..model import Date, Name, normalize_pages
+from .names import lenient_names, scan_names
+
+MONTHS = {m: i for i, m in enumerate("jan feb mar apr may jun jul aug sep oct nov dec".split(), 1)}
+_MON = (
+    r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sep(?:t(?:ember)?)?|"
+    r"Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?|Spring|Summer|Fall|Autumn|Winter|"
+    r"janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|novembre|décembre|"
+    r"Januar|Februar|März|Juni|Juli|Oktober|Dezember|enero|febrero|marzo|abril|mayo|junio|julio|agosto|"
+    r"septiembre|octubre|noviembre|diciembre)\.?"
+)
+_YEAR = r"(?P<year>(?:1[5-9]|20)\d\d)(?P<ys>[a-z])?(?![\d])"
+_DATE = (
+    rf"(?:(?P<mon1>{_MON})(?:\s*[-/–]\s*{_MON})?\s+(?:(?P<day1>\d{{1,2}})(?:\s*[-–]\s*\d{{1,2}})?,?\s+)?"
+    rf"|(?P<day2>\d{{1,2}})\s+(?P<mon2>{_MON})\s+)?{_YEAR}(?:,?\s+(?P<mon3>{_MON})(?:\s+(?P<day3>\d{{1,2}}))?)?"
+)
+_DATE_RX = re.compile(_DATE, re.IGNORECASE)
+_PAGES = r"(?P<pages>(?:[A-Z]{1,2}-)?[A-Za-z]{0,2}\d+(?:\s*(?:[-–—]{1,2}|\?)\s*[A-Za-z]{0,2}\d+)?(?:\s*,\s*\d+\s*[-–—]\s*\d+)*)"
+_VOL = r"(?P<vol>[A-Z]?\d+[A-Za-z]?(?:[-/]\d+)?|[IVXLC]{1,6}(?![\w]))"
+
+# Consumers for the numeric part, tried in order at each position.
+_NUMERIC = [
+    ("vanc", re.compile(rf"{_YEAR}(?:\s+(?P<mon>{_MON})(?:\s+(?P<day>\d{{1,2}}))?)?\s*;\s*", re.IGNORECASE)),
+    ("datep", re.compile(rf"\(\s*{_DATE}\s*\)", re.IGNORECASE)),
+    ("label_vol", re.compile(r"(?:vol(?:ume)?s?\.?|v\.|Bd\.?|tome|t\.|Jahrgang|Jg\.)\s*(?P<vol>[\w/-]+)", re.IGNORECASE)),
+    ("label_iss", re.compile(r"(?:no\.?|nr\.?|n[°º]\.?|num(?:ber|\.)?|issue|iss\.?|Heft|H\.|fasc\.?|cahier)\s*(?P<iss>\d[\w/-]*|[A-Z]\b)", re.IGNORECASE)),
+    ("label_pages", re.compile(rf"(?:pp?\.?|pages?|pgs?\.?|S\.|Seiten|págs?\.?)\s*{_PAGES}", re.IGNORECASE)),
+    ("suppl", re.compile(r"(?:Suppl(?:ement)?\.?|Supl\.?)\s*(?P<iss>\w+)", re.IGNORECASE)),
+    ("korean_vol", re.compile(r"제?\s*(?P<vol>\d+)\s*권")),
+    ("korean_iss", re.compile(r"제?\s*(?P<iss>\d+)\s*호")),
+    ("voliss", re.compile(rf"{_VOL}\s*\(\s*(?P<iss>[^()]{{1,24}}?)\s*\)(?:\s*(?:Suppl\.?\s*(?P<suppl>\w+)))?(?:\s*[:,]\s*(?:pp?\.\s*)?{_PAGES})?")),
+    ("vol_suppl", re.compile(rf"{_VOL}\s+(?P<iss>Suppl\.?\s*\w+)(?:\s*:\s*{_PAGES})?", re.IGNORECASE)),
+    ("volpages", re.compile(rf"{_VOL}\s*:\s*{_PAGES}")),
+    ("mla", re.compile(r"(?P<vol>\d+)\.(?P<iss>\d+)(?=\s*\()")),
+    ("date", _DATE_RX),
+    ("range", re.compile(rf"{_PAGES}(?<=\d)", re.IGNORECASE)),
+    ("number", re.compile(r"(?P<num>\d+[A-Za-z]?|[A-Z]{1,2}\d+)")),
+]
+_NUM_CONSUMERS = [(k, rx) for k, rx in _NUMERIC]
+_SEP_RX = re.compile(r"[\s,.;:]*")
+# where the numeric part of a source may begin
+_SIGNAL_RX = re.compile(
+    rf"(?:(?<=[\s,.;:(])|^)(?:(?:vol(?:ume)?s?|v|no|nr|n°|issue|pp?|pages?|S|Bd|Heft)\.?\s*\d|\d(?!\d*(?:st|nd|rd|th|e|er|ème)\b)|\(\s*\d|{_MON}\s+\d|제\s*\d|Suppl)",
+    re.IGNORECASE,
+)
+
+_PUBLISHER_WORDS = re.compile(
+    r"\b(?:Press|Publish\w*|Publications?|Verlag|Books|Editions?|Éditions|Editora|Editorial|Ediciones|Edizioni|"
+    r"Editrice|Universit\w*|Univ\.|UP|Inc\.?|Ltd\.?|Co\.|Company|Corporation|GmbH|Wiley|Springer|Elsevier|"
+    r"Routledge|Sage|SAGE|Norton|Penguin|Macmillan|Blackwell|Academic|Kluwer|Pergamon|Gallimard|Seuil|PUF|"
+    r"Champion|Zondervan|Baker|Eerdmans|Hendrickson|Continuum|Verso|Harper\w*|Random House|McGraw-Hill|"
+    r"Prentice|Addison|Pearson|Oxford|Cambridge|MIT|Yale|Harvard|Princeton|Hachette|Hill|Knopf|Vintage|"
+    r"Basic|Brill|Benjamins|Mouton|Teubner|Hanser|Beck|Suhrkamp|Klett|Thieme|Karger|Dekker|CRC|Taylor|Francis|"
+    r"Emerald|Palgrave|Ashgate|Polity|Heinemann|Longman|Methuen|Chapman|Hall|Bantam|Doubleday|Scribner|"
+    r"Institute|Institut|Society|Association|Foundation|Council|Office|Laboratory|Bureau|Agency|Ministry|"
+    r"IEEE|ACM|SIAM|AMS|Stationery|Survey|Service|Organi[sz]ation|Centre|Center|Museum|Library|Gedisa)\b"
+)
+_PLACES = frozenset(
+    """new york|london|paris|berlin|chicago|cambridge|oxford|boston|amsterdam|heidelberg|dordrecht|leiden|
+    tokyo|princeton|new haven|philadelphia|washington|washington, dc|washington, d.c.|baltimore|toronto|montreal|
+    sydney|melbourne|edinburgh|glasgow|dublin|madrid|barcelona|rome|roma|milan|milano|florence|firenze|
+    bologna|turin|torino|venice|venezia|naples|napoli|vienna|wien|munich|münchen|frankfurt|hamburg|leipzig|
+    stuttgart|cologne|köln|bonn|göttingen|tübingen|freiburg|zurich|zürich|basel|bern|geneva|genève|genf|
+    lausanne|brussels|bruxelles|leuven|louvain|antwerp|utrecht|rotterdam|the hague|copenhagen|stockholm|
+    oslo|helsinki|uppsala|lund|moscow|москва|st. petersburg|warsaw|prague|budapest|athens|istanbul|jerusalem|
+    tel aviv|cairo|beijing|shanghai|hong kong|singapore|seoul|delhi|new delhi|mumbai|bombay|calcutta|
+    kolkata|madras|chennai|karachi|lahore|islamabad|tehran|mexico|méxico|buenos aires|são paulo|rio de janeiro|
+    santiago|lima|bogotá|caracas|havana|los angeles|san francisco|berkeley|stanford|palo alto|san diego|
+    seattle|portland|denver|austin|houston|dallas|atlanta|miami|new orleans|nashville|minneapolis|
+    st. paul|st. louis|detroit|ann arbor|cleveland|pittsburgh|columbus|cincinnati|indianapolis|
+    bloomington|urbana|champaign|madison|milwaukee|iowa city|lincoln|lawrence|norman|tucson|phoenix|
+    salt lake city|albuquerque|honolulu|grand rapids|downers grove|peabody|nashville|louisville|ithaca|
+    albany|amherst|providence|hanover|durham|chapel hill|charlottesville|richmond|newark|hoboken|
+    piscataway|new brunswick|englewood cliffs|upper saddle river|reading|harlow|basingstoke|abingdon|
+    aldershot|farnham|chichester|hove|manchester|birmingham|bristol|leeds|sheffield|liverpool|
+    nottingham|york|exeter|norwich|brighton|canberra|brisbane|perth|adelaide|auckland|wellington|
+    johannesburg|cape town|nairobi|lagos|ottawa|vancouver|quebec|québec|lyon|marseille|toulouse|
+    bordeaux|lille|strasbourg|nancy|rennes|nantes|grenoble|montpellier|dijon|lisbon|lisboa|porto|
+    coimbra|sevilla|seville|valencia|salamanca|granada|würzburg|weinheim|berlin/new york|
+    berlin, heidelberg|new york, ny|cambridge, ma|cambridge, mass.|malden|oxford, uk|hoboken, nj|
+    thousand oaks|newbury park|beverly hills|boca raton|westport|greenwich|norwood|mahwah|hillsdale|
+    turnhout|münster|mainz|hannover|kiel|bamberg|regensburg|paderborn|opladen|wiesbaden|darmstadt|
+    karlsruhe|dresden|jena|halle|rabat|tunis|algiers|dakar|beirut|damascus|baghdad|riyadh|kyoto|osaka|
+    taipei|manila|jakarta|bangkok|hanoi|zed|leiden/boston|pistoia|zvolen|menlo park|bad heilbrunn""".replace("\n", "").split("|")
+)
+_PLACES = frozenset(p.strip() for p in _PLACES if p.strip())
+_STATE_RX = re.compile(r",\s*(?:[A-Z]{2}|[A-Z][a-z]{1,4}\.|Mass\.|Calif\.|Mich\.|Conn\.|Penn\.|UK|USA|U\.S\.A\.|U\.K\.)$")
+_CONTAINER_WORDS = re.compile(
+    r"\b(?:Journal|J\.|Jour\.|Proc\.|Proceedings|Review|Rev\.|Trans\.|Transactions|Letters|Lett\.|Bulletin|Bull\.|"
+    r"Annals|Ann\.|Acta|Archives|Arch\.|Quarterly|Magazine|Conference|Conf\.|Symposium|Symp\.|Workshop|"
+    r"Congress|Meeting|Science|Sciences|Sci\.|Research|Res\.|Studies|Zeitschrift|Revue|Rivista|Revista|"
+    r"Medicine|Med\.?|Soc\.|Society|Reports|Rep\.|Advances|Adv\.|Series|Newsletter|Times|Post|Herald|Gazette|"
+    r"Tribune|Citizen|News|Encyclop\w+|Dictionary|Handbook|Yearbook|Jahrbuch|Cahiers|Bollettino|Anales|Annales)\b"
+)
+_STOP = frozenset(
+    "of the and in on for to a an at by with from de la le les des du et el los las y di del della e und der die das "
+    "für im am zur zum van von en o as its into via".split()
+)
+_THESIS_RX = re.compile(
+    r"\b(?:Ph\.?\s?D\.?\s*(?:thesis|diss(?:ertation)?\.?)|PhDThesis|doctoral (?:thesis|dissertation)|"
+    r"(?:master'?s?|M\.?Sc\.?|M\.?A\.?|MPhil|bachelor'?s?|honou?rs|diploma) thesis|dissertation|thèse(?: de doctorat)?|"
+    r"tesis(?: doctoral)?|tesi di (?:laurea|dottorato)|Dissertation|Doktorarbeit|Habilitationsschrift|"
+    r"(?:Ph\.?D\.?|doctoral|master'?s?) diss\.|thesis)\b",
+    re.IGNORECASE,
+)
+_REPORT_RX = re.compile(
+    r"\b(?:technical report|tech(?:nical)?\.? rep(?:ort)?\.?|working paper|discussion paper|research report|"
+    r"report(?: no\.?| number)?|white paper|policy brief|occasional paper|memorandum|TR)\b",
+    re.IGNORECASE,
+)
+_CONFERENCE_RX = re.compile(r"\b(?:Proc\.|Proceedings|Conference|Conf\.|Symposium|Symp\.|Workshop|Congress|Meeting|Colloque|Colloquium|Tagung|Kongress)\b", re.IGNORECASE)
+_IN_RX = re.compile(r"^(?:In|in|IN|Dans|dans|En|en|Im|im)\s*:?\s+(?=\S)")
+_EDS_AFTER_RX = re.compile(r"^\s*,?\s*(?:\((?:eds?|hrsg|hgg?|edt|edit|éds?|dirs?|coords?)\.?\)|eds?\.|Hrsg\.|Hg\.)\s*[.,:]?\s*", re.IGNORECASE)
+_EDITED_BY_RX = re.compile(
+    r"(?:^|[.,;]\s*|\s)(?:ed(?:ited)?\.?\s+by|eds?\.|hrsg\.\s*v(?:on)?\.|hg\.\s*v(?:on)?\.|Ed\.|Eds\.|édité par|sous la dir(?:ection)?\.? de|a cura di)\s+"
+    r"(?P<names>[^.():;]+?)(?=\s*(?:\(|[.:;]\s|,\s*(?:\d|pp?\.|vol)|$))",
+    re.IGNORECASE,
+)
+
+
+@dataclass
+class Source:
+    """What a source part says, and how well it read (`score`)."""
+
+    fields: dict[str, str] = field(default_factory=dict)
+    date: Date | None = None
+    kind: str = ""  # journal, book, chapter, proceedings, thesis, report, or "" (nothing)
+    editors: list[Name] = field(default_factory=list)
+    score: float = 0.0
+    leftover: str = ""
+
+
+def _date_of(m: re.Match) -> Date:
+    g = m.groupdict()
+    month = None
+    for key in ("mon", "mon1", "mon2", "mon3"):
+        if g.get(key):
+            month = MONTHS.get(g[key][:3].lower())
+            day_key = {"mon": "day", "mon1": "day1", "mon2": "day2", "mon3": "day3"}[key]
+            day = int(g[day_key]) if g.get(day_key) and month else None
+            break
+    else:
+        day = None
+    return Date(int(g["year"]), month, day)
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[^\s,;:()]+", text)
+
+
+def container_score(text: str) -> float:
+    """How much `text` reads like a journal or book title rather than a sentence."""
+    words = _words(text)
+    if not words:
+        return -3.0
+    score = 0.0
+    if _CONTAINER_WORDS.search(text):
+        score += 1.0
+    content = [w for w in words if w.lower().strip(".") not in _STOP and re.search(r"[^\W\d_]", w)]
+    lower = [w for w in content if w[0].islower()]
+    if content and len(lower) / len(content) > 0.5 and len(lower) >= 3:
+        score -= 1.5
+    if len(words) > 14:
+        score -= 1.0 + (len(words) - 14) * 0.1
+    if re.search(r"[.?!]\s+[A-Z][a-z]+\s+[a-z]+\s+[a-z]+", text) and not re.search(r"\b[A-Z][a-z]{0,5}\.\s", text):
+        score -= 1.0  # a sentence break inside: title text, not a journal
+    if re.fullmatch(r"(?:[A-Z][\w'-]*\.?\s*)+", text.strip()) and len(words) <= 6:
+        score += 0.5  # "N Engl J Med", "Phys. Rev. D"
+    return score
+
+
+def _is_place(text: str) -> bool:
+    t = text.strip(" .,()").lower()
+    if not t:
+        return False
+    if t in _PLACES or t.split(",")[0].strip() in _PLACES or t.split("/")[0].strip() in _PLACES:
+        return True
+    return bool(_STATE_RX.search(text.strip(" .()"))) and len(_words(text)) <= 5
+
+
+def _is_publisher(text: str) -> bool:
+    return bool(_PUBLISHER_WORDS.search(text)) and len(_words(text)) <= 10
+
+
+def _namey(text: str) -> bool:
+    """A short capitalised phrase (a place or a publisher name)."""
+    words = _words(text)
+    return 0 < len(words) <= 6 and all(w[0].isupper() or w.lower() in _STOP or w[0] in "&(" for w in words)
+
+
+def _publication(text: str) -> tuple[dict[str, str], float, str]:
+    """"Place: Publisher", "Publisher, Place", "Publisher", "Place" -> fields, score, leftover."""
+    text = text.strip(" .,;()")
+    out: dict[str, str] = {}
+    if not text:
+        return out, 0.0, ""
+    m = re.fullmatch(r"(?P<place>[^:]{2,60}?)\s*:\s*(?P<pub>[^:]{2,80})", text)
+    if m and _namey(m.group("place")) and len(_words(m.group("place"))) <= 5:
+        out["publisher-place"] = m.group("place").strip(" ,")
+        out["publisher"] = m.group("pub").strip(" ,.")
+        return out, 2.5 + 0.5 * _is_place(m.group("place")), ""
+    parts = [p.strip() for p in re.split(r",\s*|\s*;\s*", text) if p.strip()]
+    # a trailing "Place" after the publisher: "Methuen and Co., London"
+    places = [i for i, p in enumerate(parts) if _is_place(p)]
+    pubs = [i for i, p in enumerate(parts) if _is_publisher(p) and i not in places]
+    score, used = 0.0, set()
+    if pubs:
+        out["publisher"] = parts[pubs[0]].rstrip(".")
+        used.add(pubs[0])
+        score += 1.5
+    if places:
+        i = places[0]
+        place = parts[i]
+        # "Cambridge, MA": a state after the city belongs to the place
+        if i + 1 < len(parts) and re.fullmatch(r"[A-Z]{2}|[A-Z][a-z]{1,4}\.|UK|USA", parts[i + 1]):
+            place += ", " + parts[i + 1]
+            used.add(i + 1)
+        out["publisher-place"] = place
+        used.add(i)
+        score += 1.0
+    if not pubs and len(parts) - len(used) == 1:
+        rest = [p for i, p in enumerate(parts) if i not in used][0]
+        if _namey(rest) and (places or len(_words(rest)) <= 4):
+            out["publisher"] = rest.rstrip(".")
+            used.add(parts.index(rest))
+            score += 0.5 if places else 0.2
+    leftover = ", ".join(p for i, p in enumerate(parts) if i not in used)
+    return out, score, leftover
+
+
+def _read_numeric(zone: str, src: Source) -> str:
+    """Consume volume, issue, pages and date from `zone`; return what no rule read."""
+    pos, leftover = 0, []
+    f = src.fields
+    while pos < len(zone):
+        sep = _SEP_RX.match(zone, pos)
+        pos = sep.end()
+        if pos >= len(zone):
+            break
+        for kind, rx in _NUM_CONSUMERS:
+            m = rx.match(zone, pos)
+            if not m or m.end() == pos:
+                continue
+            end = m.end()
+            if end < len(zone) and zone[end].isalnum() and kind not in ("vanc",) and zone[end - 1].isalnum():
+                continue  # the match stops inside a word
+            g = m.groupdict()
+            if kind in ("vanc", "datep", "date"):
+                if src.date and src.date.year:
+                    if kind == "date" and not f.get("volume") and re.fullmatch(r"\d{4}", m.group(0)):
+                        f["volume"] = m.group(0)  # "Hematol … 2018; 2018: 16-24"
+                        break
+                    continue
+                src.date = _date_of(m)
+                if g.get("ys"):
+                    f["year-suffix"] = g["ys"]
+            elif kind == "number":
+                num = g["num"]
+                if "volume" not in f and "page" not in f:
+                    f["volume"] = num
+                elif "page" not in f:
+                    f["page"] = num
+                elif "issue" not in f:
+                    f["issue"] = num
+                else:
+                    continue
+            elif kind == "range":
+                if "page" in f:
+                    continue
+                f["page"] = normalize_pages(g["pages"])
+            else:
+                if g.get("vol"):
+                    if "volume" in f:
+                        continue
+                    f["volume"] = g["vol"]
+                if g.get("iss"):
+                    f["issue"] = re.sub(r"\s+", " ", g["iss"]).strip()
+                if g.get("suppl"):
+                    f["issue"] = (f.get("issue", "") + " Suppl " + g["suppl"]).strip()
+                if g.get("pages"):
+                    f["page"] = normalize_pages(g["pages"])
+            pos = end
+            break
+        else:
+            m = re.compile(r"[^,.;:]+[.,;:]?").match(zone, pos)
+            leftover.append(m.group(0).strip(" ,.;:"))
+            pos = m.end()
+    return ", ".join(x for x in leftover if x)
+
+
+def _glued(src: Source) -> None:
+    """Lost separators: "2017; 7e577" (vol 7, e577), "34101305" (vol 34, 101305)."""
+    f = src.fields
+    vol = f.get("volume", "")
+    if "page" not in f and "issue" not in f:
+        m = re.fullmatch(r"(\d{1,4})([A-Za-z]+\d+)", vol)
+        if m:
+            f["volume"], f["page"] = m.groups()
+        elif re.fullmatch(r"\d{7,10}", vol):
+            f["volume"], f["page"] = vol[:-6], vol[-6:]
+
+
+def read_source(text: str) -> Source:
+    """Read a source part; `score` says how well it read (higher is surer)."""
+    t = re.sub(r"\s*\b(?:Web|Print|Online|CD-ROM|Electronic)\.?\s*$", "", text.strip(" .,;"))
+    t = t.strip(" .,;")
+    src = Source()
+    if not t:
+        return src
+    m = _IN_RX.match(t)
+    if m:
+        return _read_chapter(t[m.end():])
+    thesis = _THESIS_RX.search(t)
+    zone_at = _SIGNAL_RX.search(t)
+    head = t[: zone_at.start()] if zone_at else t
+    zone = t[zone_at.start():] if zone_at else ""
+    head = head.strip(" ,.;:(")
+    # "Journal. 2005;100(1): 4-10": the journal's own period goes with the separator
+    leftover = _read_numeric(zone, src) if zone else ""
+    _glued(src)
+    f = src.fields
+    has_numbers = bool(f.get("volume") or f.get("page") or f.get("issue"))
+    if thesis:
+        src.kind = "thesis"
+        src.fields["genre"] = thesis.group(0)
+        rest = (head[: thesis.start()] + " " + head[thesis.end():]).strip(" ,.;:") if thesis.start() < len(head) else head
+        pub, score, left = _publication(", ".join(x for x in (rest, leftover) if x))
+        if not pub.get("publisher") and left:
+            pub["publisher"], left = left, ""
+        src.fields.update(pub)
+        src.score = 3.0 + (1.0 if src.date else 0) - 0.3 * len(_words(left))
+        return src
+    pub_fields, pub_score, pub_left = _publication(head)
+    journal_score = -10.0
+    if head and (has_numbers or not pub_fields):
+        journal_score = container_score(head) + 1.5 * bool(f.get("volume")) + 1.5 * bool(f.get("page")) + 0.5 * bool(f.get("issue"))
+        journal_score += 1.0 if src.date else 0.0
+    book_score = -10.0
+    if pub_fields:
+        book_score = pub_score + (1.0 if src.date else 0.0) - 0.4 * len(_words(pub_left)) - (1.0 if has_numbers and not f.get("page") else 0)
+    if journal_score >= book_score and head:
+        src.kind = "proceedings" if _CONFERENCE_RX.search(head) else "journal"
+        f["container-title"] = head
+        lpub, lscore, lleft = _publication(leftover)
+        if lpub and not has_numbers:
+            lpub = {}
+        f.update({k: v for k, v in lpub.items() if k not in f})
+        src.leftover = lleft if lpub else leftover
+        src.score = journal_score - 0.3 * len(_words(src.leftover))
+        if not has_numbers and not src.date:
+            src.score -= 1.5
+    elif pub_fields:
+        src.kind = "book"
+        f.update(pub_fields)
+        if pub_left:
+            f["collection-title"] = pub_left
+        src.leftover = leftover
+        src.score = book_score - 0.3 * len(_words(leftover))
+    else:
+        src.kind = "" if not (src.date or has_numbers) else "misc"
+        src.leftover = leftover
+        src.score = (1.0 if src.date else 0.0) + (0.5 if has_numbers else 0.0) - 0.3 * len(_words(leftover))
+    if _REPORT_RX.search(t) and src.kind in ("book", "misc", ""):
+        src.kind = "report"
+    return src
+
+
+def _read_chapter(text: str) -> Source:
+    """After "In": editors, the book or proceedings title, then the book's own source."""
+    editors: list[Name] = []
+    names = scan_names(text)
+    rest = text
+    if names.names and names.editors:
+        editors, rest = names.names, text[names.end:]
+    else:
+        m = re.match(r"^(?P<names>[^.:()]{3,120}?)\s*\((?:eds?|hrsg|hgg?|edt|edit|éds?|dirs?|coords?)\.?\)\s*[.,:]?\s*", text, re.IGNORECASE)
+        if m:
+            editors, rest = lenient_names(m.group("names")), text[m.end():]
+    rest = rest.strip(" ,.:;")
+    m = _EDITED_BY_RX.search(rest)
+    if m and not editors:
+        editors = lenient_names(m.group("names"))
+        rest = (rest[: m.start()] + rest[m.end():]).strip()
+    # the book title runs to the first ". " / ", " / " (" that leaves a source behind
+    best: Source | None = None
+    best_title = rest
+    for cut in _cuts(rest):
+        title, tail = rest[:cut].strip(" ,.;:("), rest[cut:].strip(" ,.;:")
+        if not title:
+            continue
+        if tail.startswith("(") and tail.endswith(")"):
+            tail = tail[1:-1]
+        src = read_source(tail) if tail else Source()
+        if src.kind == "journal" and "container-title" in src.fields:
+            # after a book title, a name before the numbers is a series or a publisher
+            extra = src.fields.pop("container-title")
+            pub, _, left = _publication(extra)
+            if pub:
+                src.fields.update(pub)
+            src.score -= 0.5 * len(_words(left))
+        src.score -= 0.05 * len(_words(title)) if len(_words(title)) > 25 else 0
+        if best is None or src.score > best.score:
+            best, best_title = src, title
+    src = best or Source()
+    src.fields["container-title"] = best_title
+    src.editors = editors
+    src.kind = "proceedings" if _CONFERENCE_RX.search(best_title) else "chapter"
+    src.score += 2.0 + (1.0 if editors else 0)
+    return src
+
+
+def _cuts(text: str) -> list[int]:
+    """Offsets where a title may end: after ". ", ", ", ": " or before " (", outside brackets."""
+    cuts, depth = [], 0
+    quote = False
+    for i, c in enumerate(text):
+        if c in "([«“":
+            depth += 1
+        elif c in ")]»”" and depth:
+            depth -= 1
+        if depth or quote:
+            if c == "(" and depth == 1 and i > 0 and text[i - 1] == " ":
+                cuts.append(i)
+            continue
+        if c in ".,;:?!" and i + 1 < len(text) and text[i + 1] == " ":
+            cuts.append(i + 1)
+    cuts.append(len(text))
+    return sorted(set(cuts))
