@@ -54,6 +54,12 @@ def parse_block(block: Block) -> Record | None:
     return rec
 
 
+def _cites(rec: Record) -> bool:
+    """Outside a list, text is a reference only with a date or an identifier."""
+    return bool(rec.issued or rec.get("status") or rec.doi or rec.get("URL") or rec.get("ISBN") or rec.get("PMID")
+                or rec.custom.get("arxiv"))
+
+
 def _stamp(rec: Record, source: str, line: int) -> None:
     rec.custom["source"] = source
     rec.custom["line"] = line
@@ -84,8 +90,8 @@ def parse_text(text: str, source: str, one_per_line: bool = False) -> tuple[list
         if own and own.record.custom["raw"] in (l.strip() for l in block.lines):
             continue
         rec = parse_block(block)
-        if rec is None:
-            if block.layout in _LISTS:
+        if rec is None or block.layout not in _LISTS and not _cites(rec):
+            if rec is None and block.layout in _LISTS:
                 problems.append(Problem(source, block.line, "reference not read; skipped"))
             continue
         _stamp(rec, source, block.line)

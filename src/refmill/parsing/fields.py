@@ -142,6 +142,15 @@ _WEAK_ENDS = frozenset(
     " biol chem phys mol clin exp nat surg ann arch bull inst ser suppl st dr mr mrs ms prof al cf vs eg ie"
     " jr sr co inc ltd".split()
 )
+_CONTRIB_RX = re.compile(
+    r"(?<=[.?!])\s+(?P<role>Translated|Trans\.|Transl\.|Edited|Ed\.|Eds\.|Hg\.|Hrsg\.|Introduction|"
+    r"With an introduction|Foreword|Preface|Revised|Compiled|Übers\.|Übersetzt|Traduit|Trad\.)"
+    r"(?:\s+(?:by|von|v\.|par))?\s+(?P<names>[^.]+?)\.(?=\s|$)"
+)
+_EDITION_RX = re.compile(
+    r"(?:^|(?<=[,.;]\s)|(?<=\s))(?P<ed>(?P<n>\d{1,2})(?:st|nd|rd|th|\.|e|ème)?|[Ss]econd|[Tt]hird|[Ff]ourth|[Ff]ifth|[Rr]evised|[Ee]xpanded|[Nn]ew)"
+    r"\s+(?:rev(?:ised)?\.?\s+)?(?:ed(?:ition|n)?\.?|Aufl(?:age|\.)|überarbeitete Auflage|éd(?:ition|\.)?|edición|edizione)(?=[\s.,;]|$)",
+)
 _TITLE_END_STOP = frozenset("of the and in on for to a an with from by at or as its their via de la le et des du".split())
 
 
@@ -215,11 +224,16 @@ def _title_score(title: str, whole: str) -> float:
 
 
 def _quoted_title(rest: str) -> tuple[str, str] | None:
-    """A title in quotes at (or near) the start of `rest`: ("title", "what follows")."""
+    """A title in quotes at (or near) the start of `rest`: ("title", "what follows").
+
+    A quote after other words counts only when those words are names or a year
+    ("Hebdige, Dick. 2003. « Dis-Gnosis … »"), or when "In" follows it; a quoted phrase
+    inside a title ("Optimismus: ‚Land des Lächelns’ oder …") is not the title.
+    """
     for m in re.finditer(r"[“\"‘'«„‚`]", rest[:80]):
         opener, start = m.group(0), m.start()
         prefix = rest[:start].strip()
-        if opener in "'‘`" and start > 0 and rest[start - 1].isalpha():
+        if opener in "'‘`’" and start > 0 and rest[start - 1].isalpha():
             continue  # an apostrophe
         closers = _QUOTES[opener]
         end = None
@@ -227,19 +241,23 @@ def _quoted_title(rest: str) -> tuple[str, str] | None:
             if rest[k] in closers and (opener not in "'‘" or k + 1 >= len(rest) or not rest[k + 1].isalpha()):
                 end = k
                 break
-        if end is None or end - start < 3:
+        if end is None:
+            if len(rest) - start > 300:
+                return None
+            end = len(rest)  # a quote the paste cut off
+        if end - start < 3:
             continue
         title = rest[start + 1:end].strip(" ,.;:")
         after = rest[end + 1:]
         ok = (
             not prefix
-            or re.search(r"[.,:;]$|(?:1[5-9]|20)\d\d[a-z]?\.?$", prefix)
+            or re.search(r"(?:1[5-9]|20)\d\d[a-z]?\.?$", prefix)
+            or prefix[-1] in ".," and scan_names(prefix).end >= len(prefix.rstrip(" .,")) - 1
             or re.match(r"\s*[.,]\s*(?:In|in)\b", after)
         )
         if ok and re.search(r"[^\W\d_]", title):
             return title, after.strip(" ,.;:")
-        if prefix:
-            return None
+        return None
     return None
 
 
@@ -329,6 +347,14 @@ def parse_reference(text: str) -> Record | None:
         body = (body[: status.start()] + body[status.end():]).strip()
     pos = _authors(body, rec)
     rest = body[pos:].strip(" .,;:")
+    m = _EDITION_RX.search(rest)
+    if m and m.start() > 0:
+        rec.set("edition", m.group("n") or m.group("ed"))
+        rest = (rest[: m.start()] + rest[m.end():]).strip(" .,;:")
+    for m in reversed(list(_CONTRIB_RX.finditer(rest))):
+        if m.group("role").lower().startswith(("ed", "hg", "hrsg")) and not rec.editor:
+            rec.editor = lenient_names(re.sub(r"\s+et al\.?$", "", m.group("names")))
+        rest = rest[: m.start()] + rest[m.end():]
     title, tail = _split_title(rest) if rest else ("", "")
     src = read_source(tail) if tail else None
     if src:
@@ -354,6 +380,7 @@ def parse_reference(text: str) -> Record | None:
         rec.type = "document"
     has_id = any(rec.get(k) for k in ("DOI", "URL", "ISBN", "PMID", "PMCID")) or rec.custom.get("arxiv")
     has_source = rec.get("container-title") or rec.get("publisher") or rec.get("status")
-    if not re.search(r"[^\W\d_]{2}|[^\W\d_a-zA-Z]", rec.title) or not (rec.issued or has_id or (has_source and (rec.author or rec.editor))):
+    has_source = has_source or rec.get("page") or rec.get("volume")
+    if not re.search(r"[^\W\d_]{2}|[^\W\d_a-zA-Z]", rec.title) or not (rec.issued or has_id or has_source or rec.author):
         return None
     return rec

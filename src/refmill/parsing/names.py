@@ -214,7 +214,7 @@ def _name_of(kind: str, m: re.Match) -> Name:
     return make_name(m.group("family"), given, suffix)
 
 
-def _match_name(text: str, pos: int, first: bool, after_and: bool) -> tuple[str, re.Match] | None:
+def _match_name(text: str, pos: int, first: bool, after_and: bool, prev: str = "") -> tuple[str, re.Match] | None:
     for kind, rx in _FORMS:
         m = rx.match(text, pos)
         if not m:
@@ -228,7 +228,10 @@ def _match_name(text: str, pos: int, first: bool, after_and: bool) -> tuple[str,
             if family in _NOT_GIVEN or re.fullmatch(r"[^\W\d_]{1,3}", family) and family.isupper():
                 continue
             has_initial = bool(re.search(r"(?:^|\s)[^\W\d_]\.?(?:\s|$)|\.", given))
-            if not (first or after_and or has_initial or re.match(r"\s*(?:[,;&/]|and\s|et\s|\d{4})", nxt)):
+            # "J. Smith, Turbulent Flows, …": after initials-first names, two capitalised
+            # words are a title unless "and" or the list's own style says they are a name
+            if not (first or after_and or has_initial or prev in ("full", "comma")
+                    and re.match(r"\s*(?:[,;&/]|and\s|et\s|\d{4})", nxt)):
                 continue
         if kind == "comma" and re.match(rf"{_DOTTED}\s+{_GIVEN_WORD}(?!\.)", given) and not re.match(r"\s*(?:[,;:(&/]|and\s)", nxt):
             continue  # "Kohonen, T. Self-Organizing Maps 2001": the word after the initial is the title
@@ -250,12 +253,13 @@ def scan_names(text: str) -> NameList:
     if m:
         out.placeholder = True
         pos = m.end()
-    first, after_and = True, False
+    first, after_and, prev = True, False, ""
     while pos < len(text):
-        found = _match_name(text, pos, first, after_and)
+        found = _match_name(text, pos, first, after_and, prev)
         if not found:
             break
         kind, m = found
+        prev = kind
         out.names.append(_name_of(kind, m) if kind != "bare" else make_name(m.group("family")))
         pos = out.end = m.end()
         first = False

@@ -25,7 +25,7 @@ _MON = (
     r"Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?|Spring|Summer|Fall|Autumn|Winter|"
     r"janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|novembre|décembre|"
     r"Januar|Februar|März|Juni|Juli|Oktober|Dezember|enero|febrero|marzo|abril|mayo|junio|julio|agosto|"
-    r"septiembre|octubre|noviembre|diciembre)\.?"
+    r"septiembre|octubre|noviembre|diciembre)\.?(?![^\W\d_])"
 )
 _YEAR = r"(?P<year>(?:1[5-9]|20)\d\d)(?P<ys>[a-z])?(?![\d])"
 _DATE = (
@@ -236,6 +236,12 @@ def _publication(text: str) -> tuple[dict[str, str], float, str]:
         out["publisher-place"] = place
         used.add(i)
         score += 1.0
+    if len(parts) == 1 and not places:
+        words = parts[0].split()
+        for k in (1, 2):
+            if len(words) > k and _is_place(" ".join(words[-k:])) and _is_publisher(" ".join(words[:-k])):
+                out["publisher"], out["publisher-place"] = " ".join(words[:-k]), " ".join(words[-k:])
+                return out, 2.0, ""
     if not pubs and len(parts) - len(used) == 1:
         rest = [p for i, p in enumerate(parts) if i not in used][0]
         if _namey(rest) and (places or len(_words(rest)) <= 4):
@@ -274,7 +280,9 @@ def _read_numeric(zone: str, src: Source) -> str:
                     f["year-suffix"] = g["ys"]
             elif kind == "number":
                 num = g["num"]
-                if "volume" not in f and "page" not in f:
+                if "volume" in f and "page" not in f and "issue" not in f and re.match(r"\s*,\s*\w*\d+\s*[-–]", zone[end:]):
+                    f["issue"] = num  # "11 (1985) 5, 14-17"
+                elif "volume" not in f and "page" not in f:
                     f["volume"] = num
                 elif "page" not in f:
                     f["page"] = num
@@ -291,6 +299,11 @@ def _read_numeric(zone: str, src: Source) -> str:
                     if "volume" in f:
                         continue
                     f["volume"] = g["vol"]
+                year = _DATE_RX.fullmatch(g.get("iss") or "")
+                if kind == "voliss" and year:  # "Applied Energy 112 (2013) 393-395"
+                    if not src.date:
+                        src.date = _date_of(year)
+                    g = dict(g, iss="")
                 if g.get("iss"):
                     f["issue"] = re.sub(r"\s+", " ", g["iss"]).strip()
                 if g.get("suppl"):
@@ -301,9 +314,16 @@ def _read_numeric(zone: str, src: Source) -> str:
             break
         else:
             m = re.compile(r"[^,.;:]+[.,;:]?").match(zone, pos)
-            leftover.append(m.group(0).strip(" ,.;:"))
+            if leftover and leftover[-1][1] == pos:
+                leftover[-1] = (leftover[-1][0] + m.group(0), m.end())
+            else:
+                leftover.append((m.group(0), m.end()))
             pos = m.end()
-    return ", ".join(x for x in leftover if x)
+            continue
+        # separators between leftover pieces are kept ("Menlo Park, California: SRI")
+        if leftover and leftover[-1][1] == sep.start():
+            leftover[-1] = (leftover[-1][0], -1)
+    return "; ".join(x.strip(" ,.;:") for x, _ in leftover if x.strip(" ,.;:"))
 
 
 def _glued(src: Source) -> None:
@@ -328,6 +348,12 @@ def read_source(text: str) -> Source:
     m = _IN_RX.match(t)
     if m:
         return _read_chapter(t[m.end():])
+    names = scan_names(t)
+    if names.editors and names.names:  # "Title, J. Smith and A. Jones (eds.) (London: …)"
+        src.editors = names.names
+        t = t[names.end:].strip(" .,;")
+    if t.startswith("(") and _closing(t, 0) == len(t) - 1:
+        t = t[1:-1].strip()
     thesis = _THESIS_RX.search(t)
     zone_at = _SIGNAL_RX.search(t)
     head = t[: zone_at.start()] if zone_at else t
@@ -360,11 +386,9 @@ def read_source(text: str) -> Source:
         src.kind = "proceedings" if _CONFERENCE_RX.search(head) else "journal"
         f["container-title"] = head
         lpub, lscore, lleft = _publication(leftover)
-        if lpub and not has_numbers:
-            lpub = {}
         f.update({k: v for k, v in lpub.items() if k not in f})
         src.leftover = lleft if lpub else leftover
-        src.score = journal_score - 0.3 * len(_words(src.leftover))
+        src.score = journal_score + (lscore if lpub else 0) - 0.3 * len(_words(src.leftover))
         if not has_numbers and not src.date:
             src.score -= 1.5
     elif pub_fields:
@@ -374,12 +398,20 @@ def read_source(text: str) -> Source:
             f["collection-title"] = pub_left
         src.leftover = leftover
         src.score = book_score - 0.3 * len(_words(leftover))
+    elif not head and leftover and _publication(leftover)[0] and not has_numbers:
+        pub, pscore, pleft = _publication(leftover)  # "2001 Springer Heidelberg"
+        src.kind = "book"
+        f.update(pub)
+        src.leftover = pleft
+        src.score = pscore + (1.0 if src.date else 0.0) - 0.4 * len(_words(pleft))
     else:
         src.kind = "" if not (src.date or has_numbers) else "misc"
         src.leftover = leftover
         src.score = (1.0 if src.date else 0.0) + (0.5 if has_numbers else 0.0) - 0.3 * len(_words(leftover))
     if _REPORT_RX.search(t) and src.kind in ("book", "misc", ""):
         src.kind = "report"
+    if src.editors:
+        src.score += 1.5
     return src
 
 
@@ -419,12 +451,30 @@ def _read_chapter(text: str) -> Source:
         src.score -= 0.05 * len(_words(title)) if len(_words(title)) > 25 else 0
         if best is None or src.score > best.score:
             best, best_title = src, title
+    whole = read_source(rest)
+    if whole.kind == "journal" and (whole.fields.get("volume") or whole.fields.get("page")) and (best is None or whole.score + 1 > best.score):
+        whole.editors = editors  # "In: Demokratische Erziehung 11 (1985) 5, 14-17": a journal
+        whole.score += 2.0
+        return whole
     src = best or Source()
     src.fields["container-title"] = best_title
     src.editors = editors
     src.kind = "proceedings" if _CONFERENCE_RX.search(best_title) else "chapter"
     src.score += 2.0 + (1.0 if editors else 0)
     return src
+
+
+def _closing(text: str, start: int) -> int:
+    """Index of the bracket that closes the one at `start` (-1 when none does)."""
+    depth = 0
+    for i in range(start, len(text)):
+        if text[i] == "(":
+            depth += 1
+        elif text[i] == ")":
+            depth -= 1
+            if depth == 0:
+                return i
+    return -1
 
 
 def _cuts(text: str) -> list[int]:

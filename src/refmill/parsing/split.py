@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from .clean import is_chrome, is_heading, strip_chrome
 from .names import family_initials, is_et_al, scan_names
 
+_CJK_NAME_RX = re.compile(r"[\uac00-\ud7a3\u4e00-\u9fff]{2,5}")
 _BULLET_RX = re.compile(r"^\s*[•●▪◦·]\s*(?P<text>.*?)\s*$")
 _MARKERS = {
     "bracket": re.compile(r"^\s*\[(?P<n>\d{1,4})\]\s*(?P<rest>.*)$"),
@@ -82,8 +83,8 @@ def bullet_text(line: str) -> str | None:
 
 
 def is_reference_author(text: str) -> bool:
-    """A ScienceDirect reference bullet: "Family I." or "et al."."""
-    return is_et_al(text) or family_initials(text) is not None
+    """A ScienceDirect reference bullet: "Family I.", a Hangul or CJK name, or "et al."."""
+    return is_et_al(text) or family_initials(text) is not None or bool(_CJK_NAME_RX.fullmatch(text.strip()))
 
 
 def sciencedirect_blocks(lines: list[str]) -> list[Block]:
