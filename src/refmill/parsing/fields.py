@@ -137,10 +137,17 @@ _HARVARD_RX = re.compile(r"^(?P<who>[^.:;()“”\"«\d]{2,80}?)[.,]?\s+(?=(?:1[
 _ORG_RX = re.compile(r"^(?P<who>[^.:;()“”\"«\d]{2,120}?)\s*(?:[.:]\s|\.$|\s(?=\((?:1[5-9]|20)\d\d))")
 _QUOTES = {"“": "”\"", '"': "\"”“", "‘": "’'", "'": "'’", "«": "»", "„": "“”\"", "‚": "‘’'", "`": "'’"}
 _STATUS_RX = re.compile(r"\b(?:in press|forthcoming|to appear|accepted for publication|im Druck|sous presse|en prensa)\b\.?", re.IGNORECASE)
+# words that end with an abbreviation period: a title does not end there
 _WEAK_ENDS = frozenset(
-    "vol no nos pp ed eds trans univ dept proc conf int rev res lett natl acad sci med soc am j jpn"
-    " biol chem phys mol clin exp nat surg ann arch bull inst ser suppl st dr mr mrs ms prof al cf vs eg ie"
-    " jr sr co inc ltd".split()
+    """vol no nos pp ed eds trans transl univ dept proc conf int rev res lett natl nat acad sci med soc am j
+    jour jpn biol chem phys mol clin exp surg ann arch bull inst ser suppl st dr mr mrs ms prof al cf vs eg
+    ie jr sr co inc ltd bot zool geol geophys astron astrophys math stat econ polit psychol sociol
+    anthropol hist philos ling lit educ eng engin technol comput inf inform manag environ ecol evol genet
+    immunol microbiol neurosci neurol pharmacol physiol cardiol oncol pediatr dermatol endocrinol
+    gastroenterol hepatol nephrol radiol anesth obstet gynecol ophthalmol urol dent vet agric entomol
+    pap monogr mem publ pub q quart commun rep symp assoc coll mus gaz mag adv appl biochem biophys
+    br brit eur can aust ital fr ger tech theor struct dyn mech mater electron opt nucl therm
+    rheumatol infect dis immun microbiol virol toxicol nutr metab diabetes lab mol""".split()
 )
 _CONTRIB_RX = re.compile(
     r"(?<=[.?!])\s+(?P<role>Translated|Trans\.|Transl\.|Edited|Ed\.|Eds\.|Hg\.|Hrsg\.|Introduction|"
@@ -172,6 +179,8 @@ def _repair_spacing(text: str) -> str:
     text = re.sub(r"(?<=\d)\s*([-–])\s+(?=\d)|(?<=\d)\s+([-–])\s*(?=\d)", lambda m: m.group(1) or m.group(2), text)
     text = re.sub(r"\)(?=\d)", ") ", text)
     text = re.sub(r"(?<=[^\W\d_])(pp?)\s*\.\s*(?=\d)", r" \1. ", text)
+    text = re.sub(r"(?<=[^\W\d_])\?(?=[^\W\d_])", "'", text)  # "D?Souza": a lost apostrophe
+    text = re.sub(r"(?<=\d)\?(?=\d)", "-", text)  # "420?431": a lost dash
     return re.sub(r"\s+", " ", text).strip()
 
 
@@ -197,14 +206,16 @@ def _boundary_score(text: str, cut: int) -> float:
         w = word[0] if word else ""
         if not w:
             return -1.0
-        if w.lower() in _WEAK_ENDS or re.fullmatch(r"[A-Z]|[A-Z][a-z]{0,2}|[A-Z]{2,4}", w):
+        if w.lower() in _WEAK_ENDS or re.fullmatch(r"[A-Z][a-z]?|[A-Z]{2,4}", w):
             return -1.2
         return 0.5
     if ch == ",":
         return -0.4
     if ch in ":;":
         return -1.2
-    return 0.0
+    if ch == "(" or re.match(r"\s*(?:\(|(?:1[5-9]|20)\d\d\b|(?:pp?\.|pages?|[Vv]ol\.)\s*\d)", text[cut:]):
+        return -0.3
+    return -1.0  # no punctuation at all: "… dialysis unit Am. J. Kidney Dis."
 
 
 def _title_score(title: str, whole: str) -> float:
@@ -267,7 +278,8 @@ def _split_title(rest: str) -> tuple[str, str]:
     if quoted:
         return quoted
     cuts = set(_cuts(rest))
-    for m in re.finditer(r"\s(?=(?:1[5-9]|20)\d\d\b)", rest):
+    # a title may also end, unpunctuated, before a year, a label or an abbreviated journal
+    for m in re.finditer(r"\s(?=(?:1[5-9]|20)\d\d\b|(?:pp?\.|pages?|[Vv]ol\.)\s*\d|[A-Z][a-z]{0,5}\.\s[A-Z][a-z]{0,5}\.)", rest):
         cuts.add(m.end())
     best, best_score = (rest, ""), -99.0
     for cut in sorted(cuts):

@@ -34,6 +34,7 @@ _DATE = (
 )
 _DATE_RX = re.compile(_DATE, re.IGNORECASE)
 _PAGES = r"(?P<pages>(?:[A-Z]{1,2}-)?[A-Za-z]{0,2}\d+(?:\s*(?:[-–—]{1,2}|\?)\s*[A-Za-z]{0,2}\d+)?(?:\s*,\s*\d+\s*[-–—]\s*\d+)*)"
+_RANGE = r"(?P<pages>(?:[A-Z]{1,2}-)?[A-Za-z]{0,2}\d+\s*(?:[-–—]{1,2}|\?)\s*[A-Za-z]{0,2}\d+(?:\s*,\s*\d+\s*[-–—]\s*\d+)*)"
 _VOL = r"(?P<vol>[A-Z]?\d+[A-Za-z]?(?:[-/]\d+)?|[IVXLC]{1,6}(?![\w]))"
 
 # Consumers for the numeric part, tried in order at each position.
@@ -48,14 +49,16 @@ _NUMERIC = [
     ("korean_iss", re.compile(r"제?\s*(?P<iss>\d+)\s*호")),
     ("voliss", re.compile(rf"{_VOL}\s*\(\s*(?P<iss>[^()]{{1,24}}?)\s*\)(?:\s*(?:Suppl\.?\s*(?P<suppl>\w+)))?(?:\s*[:,]\s*(?:pp?\.\s*)?{_PAGES})?")),
     ("vol_suppl", re.compile(rf"{_VOL}\s+(?P<iss>Suppl\.?\s*\w+)(?:\s*:\s*{_PAGES})?", re.IGNORECASE)),
+    ("volisspages", re.compile(rf"{_VOL}\s*:\s*(?P<iss>\d{{1,3}})\s*:\s*{_PAGES}")),
     ("volpages", re.compile(rf"{_VOL}\s*:\s*{_PAGES}")),
     ("mla", re.compile(r"(?P<vol>\d+)\.(?P<iss>\d+)(?=\s*\()")),
     ("date", _DATE_RX),
-    ("range", re.compile(rf"{_PAGES}(?<=\d)", re.IGNORECASE)),
+    ("range", re.compile(rf"{_RANGE}(?<=\d)", re.IGNORECASE)),
     ("number", re.compile(r"(?P<num>\d+[A-Za-z]?|[A-Z]{1,2}\d+)")),
 ]
 _NUM_CONSUMERS = [(k, rx) for k, rx in _NUMERIC]
 _SEP_RX = re.compile(r"[\s,.;:]*")
+_PIECE_RX = re.compile(r"[^,.;:]+[.,;:]?")
 # where the numeric part of a source may begin
 _SIGNAL_RX = re.compile(
     rf"(?:(?<=[\s,.;:(])|^)(?:(?:vol(?:ume)?s?|v|no|nr|n°|issue|pp?|pages?|S|Bd|Heft)\.?\s*\d|\d(?!\d*(?:st|nd|rd|th|e|er|ème)\b)|\(\s*\d|{_MON}\s+\d|제\s*\d|Suppl)",
@@ -254,7 +257,7 @@ def _publication(text: str) -> tuple[dict[str, str], float, str]:
 
 def _read_numeric(zone: str, src: Source) -> str:
     """Consume volume, issue, pages and date from `zone`; return what no rule read."""
-    pos, leftover = 0, []
+    pos, spans = 0, []
     f = src.fields
     while pos < len(zone):
         sep = _SEP_RX.match(zone, pos)
@@ -280,8 +283,8 @@ def _read_numeric(zone: str, src: Source) -> str:
                     f["year-suffix"] = g["ys"]
             elif kind == "number":
                 num = g["num"]
-                if "volume" in f and "page" not in f and "issue" not in f and re.match(r"\s*,\s*\w*\d+\s*[-–]", zone[end:]):
-                    f["issue"] = num  # "11 (1985) 5, 14-17"
+                if "volume" in f and "page" not in f and "issue" not in f and re.match(r"\s*,\s*\w*\d+\s*[-–]|\s*\(", zone[end:]):
+                    f["issue"] = num  # "11 (1985) 5, 14-17", "63, 9 (September 1975)"
                 elif "volume" not in f and "page" not in f:
                     f["volume"] = num
                 elif "page" not in f:
@@ -313,17 +316,13 @@ def _read_numeric(zone: str, src: Source) -> str:
             pos = end
             break
         else:
-            m = re.compile(r"[^,.;:]+[.,;:]?").match(zone, pos)
-            if leftover and leftover[-1][1] == pos:
-                leftover[-1] = (leftover[-1][0] + m.group(0), m.end())
+            m = _PIECE_RX.match(zone, pos)
+            if spans and not zone[spans[-1][1]:pos].strip(" ,.;:"):
+                spans[-1][1] = m.end()  # keep "Menlo Park, California: SRI" in one piece
             else:
-                leftover.append((m.group(0), m.end()))
+                spans.append([pos, m.end()])
             pos = m.end()
-            continue
-        # separators between leftover pieces are kept ("Menlo Park, California: SRI")
-        if leftover and leftover[-1][1] == sep.start():
-            leftover[-1] = (leftover[-1][0], -1)
-    return "; ".join(x.strip(" ,.;:") for x, _ in leftover if x.strip(" ,.;:"))
+    return "; ".join(zone[a:b].strip(" ,.;:") for a, b in spans if zone[a:b].strip(" ,.;:"))
 
 
 def _glued(src: Source) -> None:
@@ -354,6 +353,7 @@ def read_source(text: str) -> Source:
         t = t[names.end:].strip(" .,;")
     if t.startswith("(") and _closing(t, 0) == len(t) - 1:
         t = t[1:-1].strip()
+    t = re.sub(r"(?<=\s[A-Z])(?=\d)", " ", t)  # "Phys. Rev. D35" -> "Phys. Rev. D 35"
     thesis = _THESIS_RX.search(t)
     zone_at = _SIGNAL_RX.search(t)
     head = t[: zone_at.start()] if zone_at else t
@@ -452,7 +452,7 @@ def _read_chapter(text: str) -> Source:
         if best is None or src.score > best.score:
             best, best_title = src, title
     whole = read_source(rest)
-    if whole.kind == "journal" and (whole.fields.get("volume") or whole.fields.get("page")) and (best is None or whole.score + 1 > best.score):
+    if whole.kind in ("journal", "proceedings") and (whole.fields.get("volume") or whole.fields.get("page")) and (best is None or whole.score + 1 > best.score):
         whole.editors = editors  # "In: Demokratische Erziehung 11 (1985) 5, 14-17": a journal
         whole.score += 2.0
         return whole
