@@ -158,6 +158,7 @@ _EDITION_RX = re.compile(
     r"(?:^|(?<=[,.;]\s)|(?<=\s))(?P<ed>(?P<n>\d{1,2})(?:st|nd|rd|th|\.|e|ème)?|[Ss]econd|[Tt]hird|[Ff]ourth|[Ff]ifth|[Rr]evised|[Ee]xpanded|[Nn]ew)"
     r"\s+(?:rev(?:ised)?\.?\s+)?(?:ed(?:ition|n)?\.?|Aufl(?:age|\.)|überarbeitete Auflage|éd(?:ition|\.)?|edición|edizione)(?=[\s.,;]|$)",
 )
+_NOTE_RX = re.compile(r"\s*[\[(](?P<note>abstract|abstr\.|letter|editorial|erratum|comment(?:ary)?|review|in [A-Z][a-z]+)[\])]", re.IGNORECASE)
 _TITLE_END_STOP = frozenset("of the and in on for to a an with from by at or as its their via de la le et des du".split())
 
 
@@ -173,6 +174,7 @@ def _repair_spacing(text: str) -> str:
     text = re.sub(r"\s+([,;])", r"\1", text)
     text = re.sub(r"([,;])(?=[^\s\d])", r"\1 ", text)
     text = re.sub(r"(?<=[^\W\d_]):(?=[A-Z])", ": ", text)
+    text = re.sub(r"\s:(?=[A-Z])", ": ", text)
     text = re.sub(r"(?<=\S)\s\.(?=[^\W_])", ". ", text)
     text = re.sub(r"\(\s+", "(", text)
     text = re.sub(r"\s+\)", ")", text)
@@ -279,7 +281,7 @@ def _split_title(rest: str) -> tuple[str, str]:
         return quoted
     cuts = set(_cuts(rest))
     # a title may also end, unpunctuated, before a year, a label or an abbreviated journal
-    for m in re.finditer(r"\s(?=(?:1[5-9]|20)\d\d\b|(?:pp?\.|pages?|[Vv]ol\.)\s*\d|[A-Z][a-z]{0,5}\.\s[A-Z][a-z]{0,5}\.)", rest):
+    for m in re.finditer(r"\s(?=(?:1[5-9]|20)\d\d\b|(?:pp?\.|pages?|[Vv]ol\.)\s*\d|[A-Z][a-z]{0,5}\.\s[A-Z][a-z]{0,5}\.|Ph\.?\s?D|PhD|[Mm]aster'?s? [Tt]hesis|[Dd]octoral|[Dd]issertation)", rest):
         cuts.add(m.end())
     best, best_score = (rest, ""), -99.0
     for cut in sorted(cuts):
@@ -359,6 +361,10 @@ def parse_reference(text: str) -> Record | None:
         body = (body[: status.start()] + body[status.end():]).strip()
     pos = _authors(body, rec)
     rest = body[pos:].strip(" .,;:")
+    m = _NOTE_RX.search(rest)
+    if m:  # "(abstract)", "[letter]", "[in Slovak]"
+        rec.set("note", m.group("note"))
+        rest = (rest[: m.start()] + rest[m.end():]).strip(" .,;:")
     m = _EDITION_RX.search(rest)
     if m and m.start() > 0:
         rec.set("edition", m.group("n") or m.group("ed"))
@@ -381,7 +387,7 @@ def parse_reference(text: str) -> Record | None:
         if src.editors and not rec.editor:
             rec.editor = src.editors
         if src.leftover and src.kind in ("journal", "proceedings", "chapter", "book"):
-            rec.set("note", src.leftover)
+            rec.set("note", "; ".join(x for x in (rec.get("note"), src.leftover) if x))
     title = clean_title(title.strip(" \"“”‘’'«»„,"))
     rec.set("title", title)
     kind = src.kind if src else ""

@@ -224,6 +224,10 @@ def _match_name(text: str, pos: int, first: bool, after_and: bool, prev: str = "
         nxt = text[m.end():m.end() + 8]
         if kind in ("full", "comma") and given.split()[0] in _NOT_GIVEN:
             continue
+        if kind == "full" and prev == "initials":
+            continue  # a Vancouver list goes on in its own form
+        if kind == "full" and re.search(r"\.$", given) and re.match(r"\s*:|\s+(?:and\s+)?[a-z]", nxt):
+            continue  # "Feeny P. Allelochemicals: …", "Ishikawa K. Survival and morbidity"
         if kind == "full":
             if family in _NOT_GIVEN or re.fullmatch(r"[^\W\d_]{1,3}", family) and family.isupper():
                 continue

@@ -53,6 +53,8 @@ _NUMERIC = [
     ("volpages", re.compile(rf"{_VOL}\s*:\s*{_PAGES}")),
     ("mla", re.compile(r"(?P<vol>\d+)\.(?P<iss>\d+)(?=\s*\()")),
     ("date", _DATE_RX),
+    ("npages", re.compile(r"(?P<npages>\d+)\s*(?:pp|p|S|Seiten|pages|págs?)\.?(?![\w])")),
+    ("issue_only", re.compile(r"\((?P<iss>\d+[\w/-]*)\)")),
     ("range", re.compile(rf"{_RANGE}(?<=\d)", re.IGNORECASE)),
     ("number", re.compile(r"(?P<num>\d+[A-Za-z]?|[A-Z]{1,2}\d+)")),
 ]
@@ -61,7 +63,7 @@ _SEP_RX = re.compile(r"[\s,.;:]*")
 _PIECE_RX = re.compile(r"[^,.;:]+[.,;:]?")
 # where the numeric part of a source may begin
 _SIGNAL_RX = re.compile(
-    rf"(?:(?<=[\s,.;:(])|^)(?:(?:vol(?:ume)?s?|v|no|nr|n°|issue|pp?|pages?|S|Bd|Heft)\.?\s*\d|\d(?!\d*(?:st|nd|rd|th|e|er|ème)\b)|\(\s*\d|{_MON}\s+\d|제\s*\d|Suppl)",
+    rf"(?:(?<=[\s,.;:(])|^)(?:(?:vol(?:ume)?s?|v|no|nr|n°|issue|pp?|pages?|S|Bd|Heft)\.?\s*\d|\d(?!\d*(?:st|nd|rd|th|e|er|ème)\b)|\(\s*\d|{_MON}(?:\s*[-/–]\s*{_MON})?\s+\d|제\s*\d|Suppl)",
     re.IGNORECASE,
 )
 
@@ -74,7 +76,7 @@ _PUBLISHER_WORDS = re.compile(
     r"Basic|Brill|Benjamins|Mouton|Teubner|Hanser|Beck|Suhrkamp|Klett|Thieme|Karger|Dekker|CRC|Taylor|Francis|"
     r"Emerald|Palgrave|Ashgate|Polity|Heinemann|Longman|Methuen|Chapman|Hall|Bantam|Doubleday|Scribner|"
     r"Institute|Institut|Society|Association|Foundation|Council|Office|Laboratory|Bureau|Agency|Ministry|"
-    r"IEEE|ACM|SIAM|AMS|Stationery|Survey|Service|Organi[sz]ation|Centre|Center|Museum|Library|Gedisa)\b"
+    r"IEEE|ACM|SIAM|AMS|Stationery|Survey|Service|Organi[sz]ation|Centre|Center|Museum|Library)\b"
 )
 _PLACES = frozenset(
     """new york|london|paris|berlin|chicago|cambridge|oxford|boston|amsterdam|heidelberg|dordrecht|leiden|
@@ -199,6 +201,18 @@ def _is_place(text: str) -> bool:
     return bool(_STATE_RX.search(text.strip(" .()"))) and len(_words(text)) <= 5
 
 
+def _trailing_place(head: str) -> tuple[str, str]:
+    """"Proc. Conf. on X, San Jose, CA" -> ("Proc. Conf. on X", "San Jose, CA")."""
+    parts = head.split(", ")
+    for k in (2, 1):
+        if len(parts) > k:
+            place = ", ".join(parts[-k:])
+            bare = re.sub(r"^(?:at|in)\s+", "", place)
+            if _is_place(bare) and not _CONTAINER_WORDS.search(bare):
+                return ", ".join(parts[:-k]), bare
+    return head, ""
+
+
 def _is_publisher(text: str) -> bool:
     return bool(_PUBLISHER_WORDS.search(text)) and len(_words(text)) <= 10
 
@@ -209,12 +223,17 @@ def _namey(text: str) -> bool:
     return 0 < len(words) <= 6 and all(w[0].isupper() or w.lower() in _STOP or w[0] in "&(" for w in words)
 
 
-def _publication(text: str) -> tuple[dict[str, str], float, str]:
-    """"Place: Publisher", "Publisher, Place", "Publisher", "Place" -> fields, score, leftover."""
+def _publication(text: str, strict: bool = False) -> tuple[dict[str, str], float, str]:
+    """"Place: Publisher", "Publisher, Place", "Publisher", "Place" -> fields, score, leftover.
+
+    `strict`: only with a colon, a known place or a publisher's word (after a journal's
+    numbers, other words are not a publisher)."""
     text = text.strip(" .,;()")
     out: dict[str, str] = {}
     if not text:
         return out, 0.0, ""
+    if strict and not (":" in text or _is_publisher(text) or any(_is_place(p) for p in text.split(","))):
+        return out, 0.0, text
     m = re.fullmatch(r"(?P<place>[^:]{2,60}?)\s*:\s*(?P<pub>[^:]{2,80})", text)
     if m and _namey(m.group("place")) and len(_words(m.group("place"))) <= 5:
         out["publisher-place"] = m.group("place").strip(" ,")
@@ -281,6 +300,8 @@ def _read_numeric(zone: str, src: Source) -> str:
                 src.date = _date_of(m)
                 if g.get("ys"):
                     f["year-suffix"] = g["ys"]
+            elif kind == "npages":
+                f["number-of-pages"] = g["npages"]
             elif kind == "number":
                 num = g["num"]
                 if "volume" in f and "page" not in f and "issue" not in f and re.match(r"\s*,\s*\w*\d+\s*[-–]|\s*\(", zone[end:]):
@@ -381,16 +402,22 @@ def read_source(text: str) -> Source:
         journal_score += 1.0 if src.date else 0.0
     book_score = -10.0
     if pub_fields:
-        book_score = pub_score + (1.0 if src.date else 0.0) - 0.4 * len(_words(pub_left)) - (1.0 if has_numbers and not f.get("page") else 0)
+        # "Geological Society of America Special Paper": a series, not a publisher
+        series = not pub_fields.get("publisher-place") and re.search(r"\b(?:Series|Paper|Papers|Bulletin|Memoirs?|Journal|Proceedings|Transactions|Review)\b", head)
+        book_score = pub_score - (1.5 if series else 0) + (1.0 if src.date else 0.0) - 0.4 * len(_words(pub_left)) - (1.0 if has_numbers and not f.get("page") else 0)
     if journal_score >= book_score and head:
         src.kind = "proceedings" if _CONFERENCE_RX.search(head) else "journal"
+        head, place = _trailing_place(head)
+        if place:
+            f["publisher-place"] = place
+            src.score += 0.5
         f["container-title"] = head
-        lpub, lscore, lleft = _publication(leftover)
+        lpub, lscore, lleft = _publication(leftover, strict=True)
         f.update({k: v for k, v in lpub.items() if k not in f})
         src.leftover = lleft if lpub else leftover
         src.score = journal_score + (lscore if lpub else 0) - 0.3 * len(_words(src.leftover))
-        if not has_numbers and not src.date:
-            src.score -= 1.5
+        if not has_numbers:
+            src.score -= 1.0 if src.date else 1.5
     elif pub_fields:
         src.kind = "book"
         f.update(pub_fields)
@@ -407,7 +434,7 @@ def read_source(text: str) -> Source:
     else:
         src.kind = "" if not (src.date or has_numbers) else "misc"
         src.leftover = leftover
-        src.score = (1.0 if src.date else 0.0) + (0.5 if has_numbers else 0.0) - 0.3 * len(_words(leftover))
+        src.score = (0.5 if src.date else 0.0) + (0.5 if has_numbers else 0.0) - 0.3 * len(_words(leftover))
     if _REPORT_RX.search(t) and src.kind in ("book", "misc", ""):
         src.kind = "report"
     if src.editors:
@@ -488,7 +515,10 @@ def _cuts(text: str) -> list[int]:
             depth -= 1
         if depth or quote:
             if c == "(" and depth == 1 and i > 0 and text[i - 1] == " ":
-                cuts.append(i)
+                close = _closing(text, i)
+                inside = text[i:close + 1] if close > 0 else text[i:]
+                if close < 0 or close >= len(text.rstrip(" .")) - 1 or re.search(r"(?:1[5-9]|20)\d\d|:", inside):
+                    cuts.append(i)  # "(London: Verso, 1989)", "(1991)"; not "(Yucatán, Mexico)"
             continue
         if c in ".,;:?!" and i + 1 < len(text) and text[i + 1] == " ":
             cuts.append(i + 1)
