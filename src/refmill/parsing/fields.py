@@ -180,7 +180,7 @@ def _repair_spacing(text: str) -> str:
     text = re.sub(r"\s+\)", ")", text)
     text = re.sub(r"(?<=\d)\s*([-–])\s+(?=\d)|(?<=\d)\s+([-–])\s*(?=\d)", lambda m: m.group(1) or m.group(2), text)
     text = re.sub(r"\)(?=\d)", ") ", text)
-    text = re.sub(r"(?<=[^\W\d_])(pp?)\s*\.\s*(?=\d)", r" \1. ", text)
+    text = re.sub(r"(?<=[^\W\d_p])(pp?)\s*\.\s*(?=\d)", r" \1. ", text)
     text = re.sub(r"(?<=[^\W\d_])\?(?=[^\W\d_])", "'", text)  # "D?Souza": a lost apostrophe
     text = re.sub(r"(?<=\d)\?(?=\d)", "-", text)  # "420?431": a lost dash
     return re.sub(r"\s+", " ", text).strip()

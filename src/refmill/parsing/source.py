@@ -63,7 +63,7 @@ _SEP_RX = re.compile(r"[\s,.;:]*")
 _PIECE_RX = re.compile(r"[^,.;:]+[.,;:]?")
 # where the numeric part of a source may begin
 _SIGNAL_RX = re.compile(
-    rf"(?:(?<=[\s,.;:(])|^)(?:(?:vol(?:ume)?s?|v|no|nr|n°|issue|pp?|pages?|S|Bd|Heft)\.?\s*\d|\d(?!\d*(?:st|nd|rd|th|e|er|ème)\b)|\(\s*\d|{_MON}(?:\s*[-/–]\s*{_MON})?\s+\d|제\s*\d|Suppl)",
+    rf"(?:(?<=[\s,.;:(])|^)(?:(?:vol(?:ume)?s?|v|no|nr|n°|issue|pp?|pages?|S|Bd|Heft)\.?\s*\d|vol(?:ume)?\.?\s*[IVXLC]+\b|\d(?!\d*(?:st|nd|rd|th|e|er|ème)\b)|\(\s*\d|{_MON}(?:\s*[-/–]\s*{_MON})?\s+\d|제\s*\d|Suppl)",
     re.IGNORECASE,
 )
 
@@ -113,7 +113,12 @@ _CONTAINER_WORDS = re.compile(
     r"Annals|Ann\.|Acta|Archives|Arch\.|Quarterly|Magazine|Conference|Conf\.|Symposium|Symp\.|Workshop|"
     r"Congress|Meeting|Science|Sciences|Sci\.|Research|Res\.|Studies|Zeitschrift|Revue|Rivista|Revista|"
     r"Medicine|Med\.?|Soc\.|Society|Reports|Rep\.|Advances|Adv\.|Series|Newsletter|Times|Post|Herald|Gazette|"
-    r"Tribune|Citizen|News|Encyclop\w+|Dictionary|Handbook|Yearbook|Jahrbuch|Cahiers|Bollettino|Anales|Annales)\b"
+    r"Tribune|Citizen|News|Encyclop\w+|Dictionary|Handbook|Yearbook|Jahrbuch|Cahiers|Bollettino|Anales|Annales)(?!\w)"
+)
+_JOURNAL_WORDS = re.compile(
+    r"\b(?:Journal|J\.|Jour\.|Proc\.|Proceedings|Transactions|Trans\.|Letters|Lett\.|Bulletin|Bull\.|Annals|"
+    r"Ann\.|Acta|Archives|Arch\.|Quarterly|Magazine|Review|Rev\.|Series|Paper|Papers|Memoirs?|Zeitschrift|"
+    r"Revue|Rivista|Revista|Newsletter|Gazette|Tribune|Times|Herald)(?!\w)"
 )
 _STOP = frozenset(
     "of the and in on for to a an at by with from de la le les des du et el los las y di del della e und der die das "
@@ -187,7 +192,11 @@ def container_score(text: str) -> float:
         score -= 1.0 + (len(words) - 14) * 0.1
     if re.search(r"[.?!]\s+[A-Z][a-z]+\s+[a-z]+\s+[a-z]+", text) and not re.search(r"\b[A-Z][a-z]{0,5}\.\s", text):
         score -= 1.0  # a sentence break inside: title text, not a journal
-    if re.fullmatch(r"(?:[A-Z][\w'-]*\.?\s*)+", text.strip()) and len(words) <= 6:
+    if re.match(r"(?:and|the|of|in|for|with|on|a|an|to|from)\s", text):
+        score -= 2.0  # "and the cenote ring, …": the end of a title
+    if _is_publisher(text) and not _CONTAINER_WORDS.search(text) and len(words) <= 5:
+        score -= 1.0
+    if re.fullmatch(r"(?:[A-Z][\w'-]*[.:]?\s*)+", text.strip()) and len(words) <= 6:
         score += 0.5  # "N Engl J Med", "Phys. Rev. D"
     return score
 
@@ -304,7 +313,9 @@ def _read_numeric(zone: str, src: Source) -> str:
                 f["number-of-pages"] = g["npages"]
             elif kind == "number":
                 num = g["num"]
-                if "volume" in f and "page" not in f and "issue" not in f and re.match(r"\s*,\s*\w*\d+\s*[-–]|\s*\(", zone[end:]):
+                if re.fullmatch(r"[A-Z]{1,2}\d+", num) and "page" not in f:
+                    f["page"] = num  # a newspaper's page: "A25"
+                elif "volume" in f and "page" not in f and "issue" not in f and re.match(r"\s*,\s*\w*\d+\s*[-–]|\s*\(", zone[end:]):
                     f["issue"] = num  # "11 (1985) 5, 14-17", "63, 9 (September 1975)"
                 elif "volume" not in f and "page" not in f:
                     f["volume"] = num
@@ -374,7 +385,7 @@ def read_source(text: str) -> Source:
         t = t[names.end:].strip(" .,;")
     if t.startswith("(") and _closing(t, 0) == len(t) - 1:
         t = t[1:-1].strip()
-    t = re.sub(r"(?<=\s[A-Z])(?=\d)", " ", t)  # "Phys. Rev. D35" -> "Phys. Rev. D 35"
+    t = re.sub(r"(?<=\.\s[A-Z])(?=\d)", " ", t)  # "Phys. Rev. D35" -> "Phys. Rev. D 35"
     thesis = _THESIS_RX.search(t)
     zone_at = _SIGNAL_RX.search(t)
     head = t[: zone_at.start()] if zone_at else t
@@ -403,7 +414,7 @@ def read_source(text: str) -> Source:
     book_score = -10.0
     if pub_fields:
         # "Geological Society of America Special Paper": a series, not a publisher
-        series = not pub_fields.get("publisher-place") and re.search(r"\b(?:Series|Paper|Papers|Bulletin|Memoirs?|Journal|Proceedings|Transactions|Review)\b", head)
+        series = not pub_fields.get("publisher-place") and _JOURNAL_WORDS.search(head)
         book_score = pub_score - (1.5 if series else 0) + (1.0 if src.date else 0.0) - 0.4 * len(_words(pub_left)) - (1.0 if has_numbers and not f.get("page") else 0)
     if journal_score >= book_score and head:
         src.kind = "proceedings" if _CONFERENCE_RX.search(head) else "journal"
