@@ -275,10 +275,19 @@ def _quoted_title(rest: str) -> tuple[str, str] | None:
 
 
 def _split_title(rest: str) -> tuple[str, str]:
-    """Where the title ends: the cut whose tail reads best as a source."""
+    """Where the title ends: after its closing quote, or at the cut whose tail reads best
+    as a source."""
+    best, best_score = _best_cut(rest)
     quoted = _quoted_title(rest)
     if quoted:
-        return quoted
+        after = read_source(quoted[1]).score if quoted[1] else 0.0
+        # a quoted phrase that opens a longer title: '"Alors on a ri". Die … In: …'
+        if not (best_score > after + 2.0 and rest[:1] in "\"“‘«„" and best[0].strip("\"“”‘’«» ").startswith(quoted[0][:20])):
+            return quoted
+    return best
+
+
+def _best_cut(rest: str) -> tuple[tuple[str, str], float]:
     cuts = set(_cuts(rest))
     # a title may also end, unpunctuated, before a year, a label or an abbreviated journal
     for m in re.finditer(r"\s(?=(?:1[5-9]|20)\d\d\b|(?:pp?\.|pages?|[Vv]ol\.)\s*\d|[A-Z][a-z]{0,5}\.\s[A-Z][a-z]{0,5}\.|Ph\.?\s?D|PhD|[Mm]aster'?s? [Tt]hesis|[Dd]octoral|[Dd]issertation)", rest):
@@ -293,7 +302,7 @@ def _split_title(rest: str) -> tuple[str, str]:
         score = (src.score if src else 0.0) + _boundary_score(rest, cut) + _title_score(title, rest)
         if score > best_score:
             best, best_score = (title, tail), score
-    return best
+    return best, best_score
 
 
 def _authors(body: str, rec: Record) -> int:
@@ -384,6 +393,12 @@ def parse_reference(text: str) -> Record | None:
             rec.set(key, value)
         if src.date and not (rec.issued and rec.issued.year):
             rec.issued = src.date
+        for key in ("publisher", "publisher-place"):
+            m = re.search(r"[,\s]+((?:1[5-9]|20)\d\d)$", rec.get(key))
+            if m:  # "Würzburg: Königshausen & Neumann 2008"
+                rec.set(key, rec.get(key)[: m.start()])
+                if not rec.issued:
+                    rec.issued = Date(int(m.group(1)))
         if src.editors and not rec.editor:
             rec.editor = src.editors
         if src.leftover and src.kind in ("journal", "proceedings", "chapter", "book"):

@@ -63,7 +63,7 @@ _SEP_RX = re.compile(r"[\s,.;:]*")
 _PIECE_RX = re.compile(r"[^,.;:]+[.,;:]?")
 # where the numeric part of a source may begin
 _SIGNAL_RX = re.compile(
-    rf"(?:(?<=[\s,.;:(])|^)(?:(?:vol(?:ume)?s?|v|no|nr|n°|issue|pp?|pages?|S|Bd|Heft)\.?\s*\d|vol(?:ume)?\.?\s*[IVXLC]+\b|\d(?!\d*(?:st|nd|rd|th|e|er|ème)\b)|\(\s*\d|{_MON}(?:\s*[-/–]\s*{_MON})?\s+\d|제\s*\d|Suppl)",
+    rf"(?:(?<=[\s,.;:(])|^)(?:(?:vol(?:ume)?s?|v|no|nr|n°|issue|pp?|pages?|S|Bd|Heft)\.?\s*\d|vol(?:ume)?\.?\s*[IVXLC]+\b|\d(?!\d*(?:st|nd|rd|th|e|er|ème)\b|\d*\.\s[A-ZÄÖÜ][a-zäöüß])|\(\s*\d|{_MON}(?:\s*[-/–]\s*{_MON})?\s+\d|제\s*\d|Suppl)",
     re.IGNORECASE,
 )
 
