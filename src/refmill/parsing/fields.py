@@ -20,7 +20,7 @@ from ..model import Date, Name, Record, clean_title, normalize_pages
 from .clean import strip_markup
 from .identifiers import take_identifiers
 from .names import family_initials, given_family, is_et_al, is_organisation, lenient_names, scan_names
-from .source import _DATE, _cuts, container_score, read_source
+from .source import _DATE, _cuts, boundary_score, container_score, read_source
 
 # --- the source line of the ScienceDirect layout: "Journal. Year; Vol(Issue): pages" --------
 
@@ -137,18 +137,6 @@ _HARVARD_RX = re.compile(r"^(?P<who>[^.:;()“”\"«\d]{2,80}?)[.,]?\s+(?=(?:1[
 _ORG_RX = re.compile(r"^(?P<who>[^.:;()“”\"«\d]{2,120}?)\s*(?:[.:]\s|\.$|\s(?=\((?:1[5-9]|20)\d\d))")
 _QUOTES = {"“": "”\"", '"': "\"”“", "‘": "’'", "'": "'’", "«": "»", "„": "“”\"", "‚": "‘’'", "`": "'’"}
 _STATUS_RX = re.compile(r"\b(?:in press|forthcoming|to appear|accepted for publication|im Druck|sous presse|en prensa)\b\.?", re.IGNORECASE)
-# words that end with an abbreviation period: a title does not end there
-_WEAK_ENDS = frozenset(
-    """vol no nos pp ed eds trans transl univ dept proc conf int rev res lett natl nat acad sci med soc am j
-    jour jpn biol chem phys mol clin exp surg ann arch bull inst ser suppl st dr mr mrs ms prof al cf vs eg
-    ie jr sr co inc ltd bot zool geol geophys astron astrophys math stat econ polit psychol sociol
-    anthropol hist philos ling lit educ eng engin technol comput inf inform manag environ ecol evol genet
-    immunol microbiol neurosci neurol pharmacol physiol cardiol oncol pediatr dermatol endocrinol
-    gastroenterol hepatol nephrol radiol anesth obstet gynecol ophthalmol urol dent vet agric entomol
-    pap monogr mem publ pub q quart commun rep symp assoc coll mus gaz mag adv appl biochem biophys
-    br brit eur can aust ital fr ger tech theor struct dyn mech mater electron opt nucl therm
-    rheumatol infect dis immun microbiol virol toxicol nutr metab diabetes lab mol""".split()
-)
 _CONTRIB_RX = re.compile(
     r"(?<=[.?!])\s+(?P<role>Translated|Trans\.|Transl\.|Edited|Ed\.|Eds\.|Hg\.|Hrsg\.|Introduction|"
     r"With an introduction|Foreword|Preface|Revised|Compiled|Übers\.|Übersetzt|Traduit|Trad\.)"
@@ -158,7 +146,12 @@ _EDITION_RX = re.compile(
     r"(?:^|(?<=[,.;]\s)|(?<=\s))(?P<ed>(?P<n>\d{1,2})(?:st|nd|rd|th|\.|e|ème)?|[Ss]econd|[Tt]hird|[Ff]ourth|[Ff]ifth|[Rr]evised|[Ee]xpanded|[Nn]ew)"
     r"\s+(?:rev(?:ised)?\.?\s+)?(?:ed(?:ition|n)?\.?|Aufl(?:age|\.)|überarbeitete Auflage|éd(?:ition|\.)?|edición|edizione)(?=[\s.,;]|$)",
 )
-_NOTE_RX = re.compile(r"\s*[\[(](?P<note>abstract|abstr\.|letter|editorial|erratum|comment(?:ary)?|review|in [A-Z][a-z]+)[\])]", re.IGNORECASE)
+_NOTE_RX = re.compile(
+    r"\s*[\[(](?P<note>abstract|abstr\.|letter|editorial|erratum|comment(?:ary)?|review|in [A-Z][a-z]+)[\])]"
+    r"|\s*\[(?P<orig>[^\[\]]{3,80})\]\.?$",  # "[Copenhagen: G.E.C., 1937]": the original edition
+    re.IGNORECASE,
+)
+_GENRE_RX = re.compile(r"(?:^|[.,;]\s*|\s)(?P<genre>preprint|unpublished(?: manuscript)?|manuscript|working paper|submitted)\b\.?", re.IGNORECASE)
 _TITLE_END_STOP = frozenset("of the and in on for to a an with from by at or as its their via de la le et des du".split())
 
 
@@ -193,31 +186,6 @@ def _date_from(m: re.Match) -> Date | None:
     from .source import _date_of
 
     return _date_of(m)
-
-
-def _boundary_score(text: str, cut: int) -> float:
-    """How likely the title ends at `cut` (just after a separator)."""
-    before = text[:cut].rstrip()
-    if not before:
-        return -5.0
-    ch = before[-1]
-    if ch in "?!":
-        return 0.5
-    if ch == ".":
-        word = re.findall(r"[^\s.]+$", before[:-1])
-        w = word[0] if word else ""
-        if not w:
-            return -1.0
-        if w.lower() in _WEAK_ENDS or re.fullmatch(r"[A-Z][a-z]?|[A-Z]{2,4}", w):
-            return -1.2
-        return 0.5
-    if ch == ",":
-        return -0.4
-    if ch in ":;":
-        return -1.2
-    if ch == "(" or re.match(r"\s*(?:\(|(?:1[5-9]|20)\d\d\b|(?:pp?\.|pages?|[Vv]ol\.)\s*\d)", text[cut:]):
-        return -0.3
-    return -1.0  # no punctuation at all: "… dialysis unit Am. J. Kidney Dis."
 
 
 def _title_score(title: str, whole: str) -> float:
@@ -299,7 +267,7 @@ def _best_cut(rest: str) -> tuple[tuple[str, str], float]:
         if not title:
             continue
         src = read_source(tail) if tail else None
-        score = (src.score if src else 0.0) + _boundary_score(rest, cut) + _title_score(title, rest)
+        score = (src.score if src else 0.0) + boundary_score(rest, cut) + _title_score(title, rest)
         if score > best_score:
             best, best_score = (title, tail), score
     return best, best_score
@@ -372,8 +340,12 @@ def parse_reference(text: str) -> Record | None:
     rest = body[pos:].strip(" .,;:")
     m = _NOTE_RX.search(rest)
     if m:  # "(abstract)", "[letter]", "[in Slovak]"
-        rec.set("note", m.group("note"))
+        rec.set("note", m.group("note") or m.group("orig"))
         rest = (rest[: m.start()] + rest[m.end():]).strip(" .,;:")
+    m = _GENRE_RX.search(rest)
+    if m and m.start() > 0:  # "…, Preprint 2004"
+        rec.set("genre", m.group("genre"))
+        rest = (rest[: m.start()] + " " + rest[m.end():]).strip(" .,;:")
     m = _EDITION_RX.search(rest)
     if m and m.start() > 0:
         rec.set("edition", m.group("n") or m.group("ed"))

@@ -146,6 +146,57 @@ _EDITED_BY_RX = re.compile(
 )
 
 
+# words that end with an abbreviation period: a title does not end there
+_WEAK_ENDS = frozenset(
+    """vol no nos pp ed eds trans transl univ dept proc conf int rev res lett natl nat acad sci med soc am j
+    jour jpn biol chem phys mol clin exp surg ann arch bull inst ser suppl st dr mr mrs ms prof al cf vs eg
+    ie jr sr co inc ltd bot zool geol geophys astron astrophys math stat econ polit psychol sociol
+    anthropol hist philos ling lit educ eng engin technol comput inf inform manag environ ecol evol genet
+    immunol microbiol neurosci neurol pharmacol physiol cardiol oncol pediatr dermatol endocrinol
+    gastroenterol hepatol nephrol radiol anesth obstet gynecol ophthalmol urol dent vet agric entomol
+    pap monogr mem publ pub q quart commun rep symp assoc coll mus gaz mag adv appl biochem biophys
+    br brit eur can aust ital fr ger tech theor struct dyn mech mater electron opt nucl therm
+    rheumatol infect dis immun microbiol virol toxicol nutr metab diabetes lab mol""".split()
+)
+
+
+def boundary_score(text: str, cut: int) -> float:
+    """How likely the title ends at `cut` (just after a separator)."""
+    before = text[:cut].rstrip()
+    if not before:
+        return -5.0
+    ch = before[-1]
+    if ch in "?!":
+        return 0.5
+    if ch == ".":
+        word = re.findall(r"[^\s.]+$", before[:-1])
+        w = word[0] if word else ""
+        if not w:
+            return -1.0
+        if w.lower() in _WEAK_ENDS or re.fullmatch(r"[A-Z][a-z]?|[A-Z]{2,4}", w):
+            return -1.2
+        return 0.5
+    if ch == ",":
+        return -0.4
+    if ch in ":;":
+        return -1.2
+    if ch == "(" or re.match(r"\s*(?:\(|(?:1[5-9]|20)\d\d\b|(?:pp?\.|pages?|[Vv]ol\.)\s*\d)", text[cut:]):
+        return -0.3
+    return -1.0  # no punctuation at all: "… dialysis unit Am. J. Kidney Dis."
+
+
+
+def _sentences(text: str) -> list[str]:
+    """`text` split at sentence ends (". " not after an initial or an abbreviation)."""
+    out, start = [], 0
+    for m in re.finditer(r"[.?!]\s+", text):
+        if boundary_score(text, m.end()) > 0:
+            out.append(text[start:m.start() + 1].strip(" ."))
+            start = m.end()
+    out.append(text[start:].strip(" ."))
+    return [p for p in out if p]
+
+
 @dataclass
 class Source:
     """What a source part says, and how well it read (`score`)."""
@@ -243,6 +294,12 @@ def _publication(text: str, strict: bool = False) -> tuple[dict[str, str], float
         return out, 0.0, ""
     if strict and not (":" in text or _is_publisher(text) or any(_is_place(p) for p in text.split(","))):
         return out, 0.0, text
+    pieces = _sentences(text)
+    if len(pieces) > 1:  # "John Benjamins. Ganda", "CVPR. Citeseer": read the best sentence
+        scored = [(_publication(p), i) for i, p in enumerate(pieces)]
+        (pub, score, left), i = max(scored, key=lambda x: (x[0][1] - 0.4 * len(_words(x[0][2])), -x[1]))
+        rest = "; ".join([p for k, p in enumerate(pieces) if k != i] + ([left] if left else []))
+        return pub, score - 0.2 * len(_words(rest)), rest
     m = re.fullmatch(r"(?P<place>[^:]{2,60}?)\s*:\s*(?P<pub>[^:]{2,80})", text)
     if m and _namey(m.group("place")) and len(_words(m.group("place"))) <= 5:
         out["publisher-place"] = m.group("place").strip(" ,")
@@ -385,6 +442,16 @@ def read_source(text: str) -> Source:
         t = t[names.end:].strip(" .,;")
     if t.startswith("(") and _closing(t, 0) == len(t) - 1:
         t = t[1:-1].strip()
+    elif t.startswith("(") and _closing(t, 0) > 0:
+        # "(Chicago: World Book, 2005) Volume Q: 10-34", "(Kagaku Kogyo Co., Ltd.), pp. 286-289"
+        k = _closing(t, 0)
+        inner, after = read_source(t[1:k]), read_source(t[k + 1:])
+        if inner.kind == "book":
+            after.fields.update({key: v for key, v in inner.fields.items() if key != "container-title"})
+            after.date = after.date or inner.date
+            after.kind = "book" if after.kind in ("", "misc", "book") else after.kind
+            after.score = max(after.score, 0) + inner.score
+            return after
     t = re.sub(r"(?<=\.\s[A-Z])(?=\d)", " ", t)  # "Phys. Rev. D35" -> "Phys. Rev. D 35"
     thesis = _THESIS_RX.search(t)
     zone_at = _SIGNAL_RX.search(t)
@@ -411,6 +478,7 @@ def read_source(text: str) -> Source:
     if head and (has_numbers or not pub_fields):
         journal_score = container_score(head) + 1.5 * bool(f.get("volume")) + 1.5 * bool(f.get("page")) + 0.5 * bool(f.get("issue"))
         journal_score += 1.0 if src.date else 0.0
+        journal_score += 0.5 if src.date and src.date.month else 0.0  # "The Age, November 9, 2003"
     book_score = -10.0
     if pub_fields:
         # "Geological Society of America Special Paper": a series, not a publisher
@@ -458,10 +526,10 @@ def _read_chapter(text: str) -> Source:
     editors: list[Name] = []
     names = scan_names(text)
     rest = text
-    if names.names and names.editors:
-        editors, rest = names.names, text[names.end:]
+    if names.names and (names.editors or re.match(r"\s*[,:]\s*\S", text[names.end:])):
+        editors, rest = names.names, text[names.end:]  # "In Buskens, I. & Webb, A., African Women"
     else:
-        m = re.match(r"^(?P<names>[^.:()]{3,120}?)\s*\((?:eds?|hrsg|hgg?|edt|edit|éds?|dirs?|coords?)\.?\)\s*[.,:]?\s*", text, re.IGNORECASE)
+        m = re.match(r"^(?P<names>[^:()]{3,120}?)\s*\((?:eds?|hrsg|hgg?|edt|edit|éds?|dirs?|coords?)\.?\)\s*[.,:]?\s*", text, re.IGNORECASE)
         if m:
             editors, rest = lenient_names(m.group("names")), text[m.end():]
     rest = rest.strip(" ,.:;")
@@ -487,6 +555,7 @@ def _read_chapter(text: str) -> Source:
                 src.fields.update(pub)
             src.score -= 0.5 * len(_words(left))
         src.score -= 0.05 * len(_words(title)) if len(_words(title)) > 25 else 0
+        src.score += min(boundary_score(rest, cut), 0.0)
         if best is None or src.score > best.score:
             best, best_title = src, title
     whole = read_source(rest)
