@@ -107,10 +107,20 @@ def take_identifiers(text: str, rec: Record) -> str:
         text = _cut(text, m.start(), m.end())
     m = _URL_RX.search(text)
     if m:
-        url = _trim_url(m.group(1))
+        url = m.group(1)
+        # a URL broken by a space where the paste wrapped it: "…/16034/ 1/Repanovici%26C.pdf"
+        more = re.match(r"(?:\s(?=\S*(?:/|%[0-9A-F]{2}|\.(?:pdf|html?|php|aspx?)\b))\S+)+", text[m.end(1):])
+        if more and url.endswith(("/", "%20", "-", "_")):
+            url += more.group(0).replace(" ", "")
+        url = _trim_url(url)
         if url:
             rec.set("URL", url)
-            text = _cut(text, m.start(), m.start(1) + len(url) + (1 if text[m.start(1) + len(url):m.end()] == ">" else 0))
+            end = m.start(1) + len(url)
+            if more and url.endswith(more.group(0).replace(" ", "").rstrip(".,;")):
+                end = m.end(1) + len(more.group(0).rstrip(".,;"))
+            if text[end:end + 1] == ">":
+                end += 1
+            text = _cut(text, m.start(), end)
     text = _NOTES_RX.sub(" ", text)
     return _tidy(text)
 

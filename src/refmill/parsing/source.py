@@ -44,7 +44,7 @@ _NUMERIC = [
     ("label_vol", re.compile(r"(?:vol(?:ume)?s?\.?|v\.|Bd\.?|tome|t\.|Jahrgang|Jg\.)\s*(?P<vol>[\w/-]+)", re.IGNORECASE)),
     ("label_iss", re.compile(r"(?:no\.?|nr\.?|n[°º]\.?|num(?:ber|\.)?|issue|iss\.?|Heft|H\.|fasc\.?|cahier)\s*(?P<iss>\d[\w/-]*|[A-Z]\b)", re.IGNORECASE)),
     ("label_pages", re.compile(rf"(?:pp?\.?|pages?|pgs?\.?|S\.|Seiten|págs?\.?)\s*{_PAGES}", re.IGNORECASE)),
-    ("suppl", re.compile(r"(?:Suppl(?:ement)?\.?|Supl\.?)\s*(?P<iss>\w+)", re.IGNORECASE)),
+    ("suppl", re.compile(r"(?:Suppl(?:ement)?\.?|Supl\.?)\s*(?P<iss>\d+\w*|[A-Z]\d*)(?![\w])", re.IGNORECASE)),
     ("korean_vol", re.compile(r"제?\s*(?P<vol>\d+)\s*권")),
     ("korean_iss", re.compile(r"제?\s*(?P<iss>\d+)\s*호")),
     ("voliss", re.compile(rf"{_VOL}\s*\(\s*(?P<iss>[^()]{{1,24}}?)\s*\)(?:\s*(?:Suppl\.?\s*(?P<suppl>\w+)))?(?:\s*[:,]\s*(?:pp?\.\s*)?{_PAGES})?")),
@@ -342,7 +342,7 @@ def _publication(text: str, strict: bool = False) -> tuple[dict[str, str], float
 
 def _read_numeric(zone: str, src: Source) -> str:
     """Consume volume, issue, pages and date from `zone`; return what no rule read."""
-    pos, spans = 0, []
+    pos, spans, last, bare_page = 0, [], "", False
     f = src.fields
     while pos < len(zone):
         sep = _SEP_RX.match(zone, pos)
@@ -359,8 +359,12 @@ def _read_numeric(zone: str, src: Source) -> str:
             g = m.groupdict()
             if kind in ("vanc", "datep", "date"):
                 if src.date and src.date.year:
-                    if kind == "date" and not f.get("volume") and re.fullmatch(r"\d{4}", m.group(0)):
+                    if kind == "date" and last == "vanc" and not f.get("volume") and re.fullmatch(r"\d{4}", m.group(0)):
                         f["volume"] = m.group(0)  # "Hematol … 2018; 2018: 16-24"
+                        pos, last = end, kind
+                        break
+                    if kind == "date" and int(m.group("year")) == src.date.year and not re.match(r"\s*[-–]", zone[end:]):
+                        pos, last = end, kind  # the year again ("…, pp. A-348. 1995")
                         break
                     continue
                 src.date = _date_of(m)
@@ -370,14 +374,17 @@ def _read_numeric(zone: str, src: Source) -> str:
                 f["number-of-pages"] = g["npages"]
             elif kind == "number":
                 num = g["num"]
-                if re.fullmatch(r"[A-Z]{1,2}\d+", num) and "page" not in f:
+                if re.fullmatch(r"(?:1[5-9]|20)\d\d", num) and src.date:
+                    pass  # another year (a reprint, a conference): not a volume
+                elif re.fullmatch(r"[A-Z]{1,2}\d+", num) and "page" not in f:
                     f["page"] = num  # a newspaper's page: "A25"
-                elif "volume" in f and "page" not in f and "issue" not in f and re.match(r"\s*,\s*\w*\d+\s*[-–]|\s*\(", zone[end:]):
+                elif "volume" in f and "page" not in f and "issue" not in f and len(num) <= 3 and re.match(r"\s*,\s*\w*\d+\s*[-–]|\s*\(", zone[end:]):
                     f["issue"] = num  # "11 (1985) 5, 14-17", "63, 9 (September 1975)"
-                elif "volume" not in f and "page" not in f:
+                elif "volume" not in f and "page" not in f and "issue" not in f:
                     f["volume"] = num
                 elif "page" not in f:
                     f["page"] = num
+                    bare_page = True
                 elif "issue" not in f:
                     f["issue"] = num
                 else:
@@ -401,8 +408,10 @@ def _read_numeric(zone: str, src: Source) -> str:
                 if g.get("suppl"):
                     f["issue"] = (f.get("issue", "") + " Suppl " + g["suppl"]).strip()
                 if g.get("pages"):
+                    if bare_page and kind == "label_pages" and "issue" not in f:
+                        f["issue"] = f["page"]  # "85, 411, pp. 664-675": the bare number was the issue
                     f["page"] = normalize_pages(g["pages"])
-            pos = end
+            pos, last = end, kind
             break
         else:
             m = _PIECE_RX.match(zone, pos)
@@ -415,9 +424,13 @@ def _read_numeric(zone: str, src: Source) -> str:
 
 
 def _glued(src: Source) -> None:
-    """Lost separators: "2017; 7e577" (vol 7, e577), "34101305" (vol 34, 101305)."""
+    """Lost separators: "2017; 7e577" (vol 7, e577), "34101305" (vol 34, 101305); and
+    "54/1" (volume 54, issue 1)."""
     f = src.fields
     vol = f.get("volume", "")
+    m = re.fullmatch(r"(\d+)/(\d{1,2})", vol)
+    if m and "issue" not in f:
+        f["volume"], f["issue"] = m.groups()
     if "page" not in f and "issue" not in f:
         m = re.fullmatch(r"(\d{1,4})([A-Za-z]+\d+)", vol)
         if m:
