@@ -134,6 +134,7 @@ _YEAR_AFTER_RX = re.compile(
 )
 _APA_RX = re.compile(rf"^(?P<who>[^()“”\"«]{{2,160}}?)\s*[.,]?\s*\(\s*(?:{_DATE}|n\.\s?d\.)\s*\)", re.IGNORECASE)
 _HARVARD_RX = re.compile(r"^(?P<who>[^.:;()“”\"«\d]{2,80}?)[.,]?\s+(?=(?:1[5-9]|20)\d\d[a-zA-Z]?[.,:]?\s)")
+_EDS_RX = re.compile(r"^(?P<who>[^()“”\"«\d]{3,120}?)\s*\((?:eds?|hrsg|hgg?|edt|edit|éds?|dirs?|coords?)\.?\)\s*[.,:]?\s*", re.IGNORECASE)
 _ORG_RX = re.compile(r"^(?P<who>[^.:;()“”\"«\d]{2,120}?)\s*(?:[.:]\s|\.$|\s(?=\((?:1[5-9]|20)\d\d))")
 _QUOTES = {"“": "”\"", '"': "\"”“", "‘": "’'", "'": "'’", "«": "»", "„": "“”\"", "‚": "‘’'", "`": "'’"}
 _STATUS_RX = re.compile(r"\b(?:in press|forthcoming|to appear|accepted for publication|im Druck|sous presse|en prensa)\b\.?", re.IGNORECASE)
@@ -158,7 +159,7 @@ _TITLE_END_STOP = frozenset("of the and in on for to a an with from by at or as 
 def _prepare(text: str) -> str:
     text = strip_markup(text)
     text = re.sub(r"\s+", " ", text).strip()
-    text = re.sub(r"^(?:\[\d{1,4}\]|\(\d{1,4}\)|\d{1,3}\.(?=[^\W\d_]))\s*", "", text)
+    text = re.sub(r"^(?:\[\d{1,4}\]|\(\d{1,4}\)|\d{1,3}\.(?=[^\W\d_])|\d{1,3}\s?[-–)]\s)\s*", "", text)
     return re.sub(r"\s*\((?:sic!?|sic\.)\)", "", text, flags=re.IGNORECASE)
 
 
@@ -291,9 +292,13 @@ def _authors(body: str, rec: Record) -> int:
                     break
         else:
             m = _ORG_RX.match(body)
+            eds = _EDS_RX.match(body)
             if m and is_organisation(m.group("who")):
                 people = [Name(literal=m.group("who").strip())]
                 pos = m.end("who")
+            elif eds:  # "AUBERT GABRIEL et LEMPEN KARINE (édit.), Commentaire …"
+                rec.editor = lenient_names(eds.group("who"))
+                return eds.end()
     if names.truncated:
         rec.custom["truncated"] = True
     if names.editors:

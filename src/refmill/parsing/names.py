@@ -224,6 +224,8 @@ def _match_name(text: str, pos: int, first: bool, after_and: bool, prev: str = "
         nxt = text[m.end():m.end() + 8]
         if kind in ("full", "comma") and given.split()[0] in _NOT_GIVEN:
             continue
+        if kind == "comma" and prev in ("full", "given"):
+            continue  # "Laurent Feller, Morgengabe, Dot, …": a list does not turn to "Family, Given"
         if kind == "full" and prev == "initials":
             continue  # a Vancouver list goes on in its own form
         if kind == "full" and re.search(r"\.$", given) and re.match(r"\s*:|\s+(?:and\s+)?[a-z]", nxt):
