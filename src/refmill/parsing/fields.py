@@ -262,7 +262,7 @@ def _best_cut(rest: str) -> tuple[tuple[str, str], float]:
     for m in re.finditer(r"\s(?=(?:1[5-9]|20)\d\d\b|(?:pp?\.|pages?|[Vv]ol\.)\s*\d|[A-Z][a-z]{0,5}\.\s[A-Z][a-z]{0,5}\.|Ph\.?\s?D|PhD|[Mm]aster'?s? [Tt]hesis|[Dd]octoral|[Dd]issertation)", rest):
         cuts.add(m.end())
     best, best_score = (rest, ""), -99.0
-    for cut in sorted(cuts):
+    for cut in sorted(cuts)[:120]:
         title = rest[:cut].strip(" ,;:(")
         tail = rest[cut:].strip()
         if not title:
@@ -320,6 +320,8 @@ def _authors(body: str, rec: Record) -> int:
     return pos
 
 
+MAX_LENGTH = 3000  # longer text is prose, not one reference (and would be slow to try)
+
 _KIND_TYPE = {
     "journal": "article-journal",
     "proceedings": "paper-conference",
@@ -333,7 +335,7 @@ _KIND_TYPE = {
 def parse_reference(text: str) -> Record | None:
     """One reference in any common style -> Record, or None when it does not read as one."""
     text = _prepare(text)
-    if not re.search(r"[^\W\d_]{2}", text):
+    if len(text) > MAX_LENGTH or not re.search(r"[^\W\d_]{2}", text):
         return None
     rec = Record()
     body = _repair_spacing(take_identifiers(text, rec))
