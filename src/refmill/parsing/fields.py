@@ -19,7 +19,7 @@ import re
 from ..model import Date, Name, Record, clean_title, normalize_pages
 from .clean import strip_markup
 from .identifiers import take_identifiers
-from .names import family_initials, given_family, is_et_al, is_organisation, lenient_names, scan_names
+from .names import _PLACEHOLDER_RX, NameList, family_initials, given_family, is_et_al, is_organisation, lenient_names, scan_names
 from .source import _DATE, _cuts, boundary_score, container_score, read_source
 
 # --- the source line of the ScienceDirect layout: "Journal. Year; Vol(Issue): pages" --------
@@ -152,6 +152,9 @@ _NOTE_RX = re.compile(
     r"|\s*\[(?P<orig>[^\[\]]{3,80})\]\.?$",  # "[Copenhagen: G.E.C., 1937]": the original edition
     re.IGNORECASE,
 )
+_BRACKET_GENRE_RX = re.compile(
+    r"\s*\[(?P<genre>(?:Ph\.?\s?D\.?|doctoral|master'?s?|M\.?Sc\.?|bachelor'?s?)\s+(?:thesis|dissertation)|dissertation|thesis|"
+    r"(?:technical\s+)?report|dataset|software|video|podcast|blog|editorial|letter|abstract)\]", re.IGNORECASE)
 _GENRE_RX = re.compile(r"(?:^|[.,;]\s*|\s)(?P<genre>preprint|unpublished(?: manuscript)?|manuscript|working paper|submitted)\b\.?", re.IGNORECASE)
 _TITLE_END_STOP = frozenset("of the and in on for to a an with from by at or as its their via de la le et des du".split())
 
@@ -159,7 +162,7 @@ _TITLE_END_STOP = frozenset("of the and in on for to a an with from by at or as 
 def _prepare(text: str) -> str:
     text = strip_markup(text)
     text = re.sub(r"\s+", " ", text).strip()
-    text = re.sub(r"^(?:\[\d{1,4}\]|\(\d{1,4}\)|\d{1,3}\.(?=[^\W\d_])|\d{1,3}\s?[-–)]\s)\s*", "", text)
+    text = re.sub(r"^(?:\[\d{1,4}\]|\(\d{1,4}\)|\d{1,3}\.(?=[^\W\d_]|\s)|\d{1,3}\s?[-–)]\s)\s*", "", text)
     return re.sub(r"\s*\((?:sic!?|sic\.)\)", "", text, flags=re.IGNORECASE)
 
 
@@ -276,7 +279,11 @@ def _best_cut(rest: str) -> tuple[tuple[str, str], float]:
 
 def _authors(body: str, rec: Record) -> int:
     """Read the author list (and the year after it) into `rec`; return where it ended."""
-    names = scan_names(body)
+    org = _ORG_RX.match(body)
+    if org and is_organisation(org.group("who")) and not _PLACEHOLDER_RX.match(body):  # before names: "World Health Organization"
+        names = NameList(names=[Name(literal=org.group("who").strip())], end=org.end("who"))
+    else:
+        names = scan_names(body)
     pos = names.end
     people = names.names
     if not people and not names.placeholder:
@@ -349,6 +356,10 @@ def parse_reference(text: str) -> Record | None:
     if m:  # "(abstract)", "[letter]", "[in Slovak]"
         rec.set("note", m.group("note") or m.group("orig"))
         rest = (rest[: m.start()] + rest[m.end():]).strip(" .,;:")
+    m = _BRACKET_GENRE_RX.search(rest)
+    if m:  # Vancouver's "[PhD thesis]", "[dissertation]", "[Internet]"
+        rec.set("genre", m.group("genre"))
+        rest = (rest[: m.start()] + rest[m.end():]).strip(" .,;:")
     m = _GENRE_RX.search(rest)
     if m and m.start() > 0:  # "…, Preprint 2004"
         rec.set("genre", m.group("genre"))
@@ -385,6 +396,11 @@ def parse_reference(text: str) -> Record | None:
     title = clean_title(title.strip(" \"“”‘’'«»„,"))
     rec.set("title", title)
     kind = src.kind if src else ""
+    genre = rec.get("genre").lower()
+    if re.search(r"thesis|dissertation", genre):
+        kind = "thesis"
+    elif "report" in genre:
+        kind = "report"
     rec.type = _KIND_TYPE.get(kind) or ("book" if rec.editor and not rec.author else "")
     if not rec.type:
         rec.type = "webpage" if rec.get("URL") and not rec.get("container-title") else "document"

@@ -47,7 +47,7 @@ _NUMERIC = [
     ("suppl", re.compile(r"(?:Suppl(?:ement)?\.?|Supl\.?)\s*(?P<iss>\d+\w*|[A-Z]\d*)(?![\w])", re.IGNORECASE)),
     ("korean_vol", re.compile(r"제?\s*(?P<vol>\d+)\s*권")),
     ("korean_iss", re.compile(r"제?\s*(?P<iss>\d+)\s*호")),
-    ("voliss", re.compile(rf"{_VOL}\s*\(\s*(?P<iss>[^()]{{1,24}}?)\s*\)(?:\s*(?:Suppl\.?\s*(?P<suppl>\w+)))?(?:\s*[:,]\s*(?:pp?\.\s*)?{_PAGES})?")),
+    ("voliss", re.compile(rf"{_VOL}\s*\(\s*(?P<iss>[^()]{{0,20}}?\d[^()]{{0,20}}?)\s*\)(?:\s*(?:Suppl\.?\s*(?P<suppl>\w+)))?(?:\s*[:,]\s*(?:pp?\.\s*)?{_PAGES})?")),
     ("vol_suppl", re.compile(rf"{_VOL}\s+(?P<iss>Suppl\.?\s*\w+)(?:\s*:\s*{_PAGES})?", re.IGNORECASE)),
     ("volisspages", re.compile(rf"{_VOL}\s*:\s*(?P<iss>\d{{1,3}})\s*:\s*{_PAGES}")),
     ("volpages", re.compile(rf"{_VOL}\s*:\s*{_PAGES}")),
@@ -247,6 +247,8 @@ def container_score(text: str) -> float:
         score -= 2.0  # "and the cenote ring, …": the end of a title
     if _is_publisher(text) and not _CONTAINER_WORDS.search(text) and len(words) <= 5:
         score -= 1.0
+    if sum(w.lower().strip(".") in _WEAK_ENDS for w in words) >= 2:
+        score += 1.0  # "J Coast Res", "Phys. Rev.": abbreviated journal words
     if len(words) <= 6 and all(w[0].isupper() for w in text.split()):
         score += 0.5  # "N Engl J Med", "Phys. Rev. D"
     return score
@@ -394,6 +396,9 @@ def _read_numeric(zone: str, src: Source) -> str:
                     continue
                 f["page"] = normalize_pages(g["pages"])
             else:
+                if kind == "volpages" and re.fullmatch(r"(?:1[5-9]|20)\d\d", g["vol"]) and not src.date:
+                    src.date = Date(int(g["vol"]))  # a book's "2017:45-67"
+                    g = dict(g, vol="")
                 if g.get("vol"):
                     if "volume" in f:
                         continue
@@ -488,10 +493,11 @@ def read_source(text: str) -> Source:
         return src
     pub_fields, pub_score, pub_left = _publication(head)
     journal_score = -10.0
-    if head and (has_numbers or not pub_fields):
+    if head:
         journal_score = container_score(head) + 1.5 * bool(f.get("volume")) + 1.5 * bool(f.get("page")) + 0.5 * bool(f.get("issue"))
         journal_score += 1.0 if src.date else 0.0
         journal_score += 0.5 if src.date and src.date.month else 0.0  # "The Age, November 9, 2003"
+        journal_score -= 0.0 if has_numbers else 1.0
     book_score = -10.0
     if pub_fields:
         # "Geological Society of America Special Paper": a series, not a publisher
@@ -508,8 +514,6 @@ def read_source(text: str) -> Source:
         f.update({k: v for k, v in lpub.items() if k not in f})
         src.leftover = lleft if lpub else leftover
         src.score = journal_score + (lscore if lpub else 0) - 0.3 * len(_words(src.leftover))
-        if not has_numbers:
-            src.score -= 1.0 if src.date else 1.5
     elif pub_fields:
         src.kind = "book"
         f.update(pub_fields)
@@ -517,18 +521,23 @@ def read_source(text: str) -> Source:
             f["collection-title"] = pub_left
         src.leftover = leftover
         src.score = book_score - 0.3 * len(_words(leftover))
-    elif not head and leftover and _publication(leftover)[0] and not has_numbers:
-        pub, pscore, pleft = _publication(leftover)  # "2001 Springer Heidelberg"
+    elif not head and leftover and _publication(leftover)[0] and not f.get("volume"):
+        pub, pscore, pleft = _publication(leftover)  # "2001 Springer Heidelberg", "(pp. 45-67). Fjord Press"
         src.kind = "book"
         f.update(pub)
         src.leftover = pleft
-        src.score = pscore + (1.0 if src.date else 0.0) - 0.4 * len(_words(pleft))
+        src.score = pscore + (1.0 if src.date else 0.0) + (0.5 if f.get("page") else 0.0) - 0.4 * len(_words(pleft))
     else:
         src.kind = "" if not (src.date or has_numbers) else "misc"
         src.leftover = leftover
         src.score = (0.5 if src.date else 0.0) + (0.5 if has_numbers else 0.0) - 0.3 * len(_words(leftover))
     if _REPORT_RX.search(t) and src.kind in ("book", "misc", ""):
         src.kind = "report"
+    elif src.kind == "journal" and _REPORT_RX.search(f.get("container-title", "")) and not f.get("volume"):
+        src.kind = "report"  # "Technical Report No. 42": a report series and its number
+        f["collection-title"] = f.pop("container-title")
+        if f.get("issue"):
+            f["number"] = f.pop("issue")
     if src.editors:
         src.score += 1.5
     return src
@@ -539,12 +548,13 @@ def _read_chapter(text: str) -> Source:
     editors: list[Name] = []
     names = scan_names(text)
     rest = text
-    if names.names and (names.editors or re.match(r"\s*[,:]\s*\S", text[names.end:])):
+    m = re.match(r"^(?P<names>[^:()]{3,120}?)\s*\((?:eds?|hrsg|hgg?|edt|edit|éds?|dirs?|coords?)\.?\)\s*[.,:]?\s*", text, re.IGNORECASE)
+    if names.names and names.editors:
+        editors, rest = names.names, text[names.end:]
+    elif m:
+        editors, rest = lenient_names(m.group("names")), text[m.end():]
+    elif names.names and re.match(r"\s*[,:]\s*\S", text[names.end:]):
         editors, rest = names.names, text[names.end:]  # "In Buskens, I. & Webb, A., African Women"
-    else:
-        m = re.match(r"^(?P<names>[^:()]{3,120}?)\s*\((?:eds?|hrsg|hgg?|edt|edit|éds?|dirs?|coords?)\.?\)\s*[.,:]?\s*", text, re.IGNORECASE)
-        if m:
-            editors, rest = lenient_names(m.group("names")), text[m.end():]
     rest = rest.strip(" ,.:;")
     m = _EDITED_BY_RX.search(rest)
     if m and not editors:
@@ -572,7 +582,10 @@ def _read_chapter(text: str) -> Source:
         if best is None or src.score > best.score:
             best, best_title = src, title
     whole = read_source(rest)
-    if whole.kind in ("journal", "proceedings") and (whole.fields.get("volume") or whole.fields.get("page")) and (best is None or whole.score + 1 > best.score):
+    wf = whole.fields
+    numbered = wf.get("volume") or (wf.get("page") and ":" not in wf.get("container-title", ":"))
+    whole_ok = not editors and not wf.get("publisher") and numbered
+    if whole.kind in ("journal", "proceedings") and whole_ok and (best is None or whole.score + 1 > best.score):
         whole.editors = editors  # "In: Demokratische Erziehung 11 (1985) 5, 14-17": a journal
         whole.score += 2.0
         return whole
@@ -610,7 +623,7 @@ def _cuts(text: str) -> list[int]:
             if c == "(" and depth == 1 and i > 0 and text[i - 1] == " ":
                 close = _closing(text, i)
                 inside = text[i:close + 1] if close > 0 else text[i:]
-                if close < 0 or close >= len(text.rstrip(" .")) - 1 or re.search(r"(?:1[5-9]|20)\d\d|:", inside):
+                if close < 0 or close >= len(text.rstrip(" .")) - 1 or re.search(r"\d|:", inside):
                     cuts.append(i)  # "(London: Verso, 1989)", "(1991)"; not "(Yucatán, Mexico)"
             continue
         if c in ".,;:?!" and i + 1 < len(text) and text[i + 1] == " ":
