@@ -404,3 +404,14 @@ def test_cli_parses_a_numbered_page_from_stdin(invoke):
     out = [json.loads(l) for l in result.stdout.splitlines()]
     assert [r["title"] for r in out] == WANT[:2]
     assert out[1]["author"][1] == {"family": "Cruz", "given": "P.", "non-dropping-particle": "de la"}
+
+
+def test_a_bracket_numbered_page_is_pasted_text_not_json(invoke, tmp_path):
+    from refmill.formats import detect
+
+    page = tmp_path / "refs.txt"
+    page.write_text(f"[1] {A}\n[2] {B}\n", encoding="utf-8")
+    assert detect(str(page), page.read_text()) == "text"
+    result = invoke(["import", page, "--library", tmp_path / "lib.bib"])
+    assert result.exit_code == 0, result.stderr
+    assert "2 added" in result.stderr

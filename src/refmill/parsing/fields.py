@@ -364,6 +364,7 @@ def parse_reference(text: str) -> Record | None:
     if m and m.start() > 0:  # "…, Preprint 2004"
         rec.set("genre", m.group("genre"))
         rest = (rest[: m.start()] + " " + rest[m.end():]).strip(" .,;:")
+    rest = re.sub(r"\s*\((\d+(?:st|nd|rd|th)?\.?\s+(?:rev\.\s+)?ed(?:ition|n)?\.?)\)", r", \1", rest)  # APA "(2nd ed.)"
     m = _EDITION_RX.search(rest)
     if m and m.start() > 0:
         rec.set("edition", m.group("n") or m.group("ed"))
