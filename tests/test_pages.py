@@ -18,7 +18,7 @@ from refmill.parsing.clean import is_chrome, normalize_unicode, strip_chrome
 from refmill.parsing.fields import parse_reference
 from refmill.parsing.identifiers import take_identifiers
 from refmill.parsing.names import parse_name, scan_names
-from refmill.parsing.split import join_lines, split_blocks
+from refmill.parsing.split import join_lines
 
 A = "Okafor CN, Lindqvist B. Tidal mixing in shallow estuaries. J Coast Res. 2019;35(4):812-21."
 B = "Marchetti L, de la Cruz P, van der Berg J. Sediment plumes after dredging. Mar Pollut Bull. 2020;151:110842."

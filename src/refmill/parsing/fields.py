@@ -19,8 +19,8 @@ import re
 from ..model import Date, Name, Record, clean_title, normalize_pages
 from .clean import strip_markup
 from .identifiers import take_identifiers
-from .names import _PLACEHOLDER_RX, NameList, family_initials, given_family, is_et_al, is_organisation, lenient_names, scan_names
-from .source import _DATE, _cuts, boundary_score, container_score, read_source
+from .names import _PLACEHOLDER_RX, EDITED_LIST_RX, NameList, family_initials, given_family, is_et_al, is_organisation, lenient_names, scan_names
+from .source import _DATE, MONTHS, _cuts, date_of, boundary_score, container_score, read_source
 
 # --- the source line of the ScienceDirect layout: "Journal. Year; Vol(Issue): pages" --------
 
@@ -29,8 +29,6 @@ _SOURCE_RX = re.compile(
     r"(?:\s+(?P<month>[A-Z][a-z]{2,8})(?:\s+(?P<day>\d{1,2}))?)?"
     r"\s*(?:;\s*(?P<rest>.*?))?\s*\.?\s*$"
 )
-_MONTHS = {m: i for i, m in enumerate(
-    "jan feb mar apr may jun jul aug sep oct nov dec".split(), 1)}
 
 
 def _journal(text: str) -> str:
@@ -85,7 +83,7 @@ def parse_source(line: str) -> tuple[dict[str, str], Date] | None:
         return None
     out = {"container-title": _journal(m.group("journal"))}
     out.update(split_volume_pages(m.group("rest") or ""))
-    month = _MONTHS.get((m.group("month") or "")[:3].lower())
+    month = MONTHS.get((m.group("month") or "")[:3].lower())
     day = int(m.group("day")) if month and m.group("day") else None
     if m.group("suffix"):
         out["year-suffix"] = m.group("suffix")
@@ -134,7 +132,6 @@ _YEAR_AFTER_RX = re.compile(
 )
 _APA_RX = re.compile(rf"^(?P<who>[^()“”\"«]{{2,160}}?)\s*[.,]?\s*\(\s*(?:{_DATE}|n\.\s?d\.)\s*\)", re.IGNORECASE)
 _HARVARD_RX = re.compile(r"^(?P<who>[^.:;()“”\"«\d]{2,80}?)[.,]?\s+(?=(?:1[5-9]|20)\d\d[a-zA-Z]?[.,:]?\s)")
-_EDS_RX = re.compile(r"^(?P<who>[^()“”\"«\d]{3,120}?)\s*\((?:eds?|hrsg|hgg?|edt|edit|éds?|dirs?|coords?)\.?\)\s*[.,:]?\s*", re.IGNORECASE)
 _ORG_RX = re.compile(r"^(?P<who>[^.:;()“”\"«\d]{2,120}?)\s*(?:[.:]\s|\.$|\s(?=\((?:1[5-9]|20)\d\d))")
 _QUOTES = {"“": "”\"", '"': "\"”“", "‘": "’'", "'": "'’", "«": "»", "„": "“”\"", "‚": "‘’'", "`": "'’"}
 _STATUS_RX = re.compile(r"\b(?:in press|forthcoming|to appear|accepted for publication|im Druck|sous presse|en prensa)\b\.?", re.IGNORECASE)
@@ -184,12 +181,7 @@ def _repair_spacing(text: str) -> str:
 
 
 def _date_from(m: re.Match) -> Date | None:
-    g = m.groupdict()
-    if not g.get("year"):
-        return None
-    from .source import _date_of
-
-    return _date_of(m)
+    return date_of(m) if m.group("year") else None
 
 
 def _title_score(title: str, whole: str) -> float:
@@ -299,7 +291,7 @@ def _authors(body: str, rec: Record) -> int:
                     break
         else:
             m = _ORG_RX.match(body)
-            eds = _EDS_RX.match(body)
+            eds = EDITED_LIST_RX.match(body)
             if m and is_organisation(m.group("who")):
                 people = [Name(literal=m.group("who").strip())]
                 pos = m.end("who")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from ..model import Date, Record, normalize_doi
+from .source import MONTHS
 
 _DOI_RX = re.compile(
     r"(?:(?:\bdoi\s*[:.]?\s*)?(?:\bhttps?\s*:\s*//\s*)?(?:dx\.)?doi\.org/\s*|\bdoi\s*[:.]?\s*|(?<![\w/.]))"
@@ -29,7 +30,6 @@ _URL_RX = re.compile(
     r"<?\b((?:https?|ftp)://[^\s<>\"]+|www\.[^\s<>\"]+\.[a-z]{2,}[^\s<>\"]*)>?",
     re.IGNORECASE,
 )
-_MONTH_NUM = {m: i for i, m in enumerate("jan feb mar apr may jun jul aug sep oct nov dec".split(), 1)}
 _MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?"
 _ACCESS_DATE = (
     rf"(?:(?P<y1>\d{{4}})\s+(?P<m1>{_MONTH})(?:\s+(?P<d1>\d{{1,2}}))?"
@@ -56,7 +56,7 @@ def _date(m: re.Match) -> Date | None:
         year = g.get("y" + k)
         if year:
             month = g.get("m" + k) or ""
-            month_n = int(month) if month.isdigit() else _MONTH_NUM.get(month[:3].lower())
+            month_n = int(month) if month.isdigit() else MONTHS.get(month[:3].lower())
             day = g.get("d" + k)
             return Date(int(year), month_n or None, int(day) if day and month_n else None)
     return None

@@ -22,18 +22,14 @@ from ..model import Name
 
 def _letter_class(pred) -> str:
     """A regex character class body for the letters (up to U+1FFF) that satisfy `pred`."""
-    out, start, prev = [], None, None
+    runs: list[list[int]] = []
     for cp in range(0x41, 0x2000):
         if pred(chr(cp)):
-            if start is None:
-                start = cp
-            prev = cp
-        elif start is not None:
-            out.append(re.escape(chr(start)) + ("-" + re.escape(chr(prev)) if prev > start else ""))
-            start = None
-    if start is not None:
-        out.append(re.escape(chr(start)) + ("-" + re.escape(chr(prev)) if prev > start else ""))
-    return "".join(out)
+            if runs and runs[-1][1] == cp - 1:
+                runs[-1][1] = cp
+            else:
+                runs.append([cp, cp])
+    return "".join(re.escape(chr(a)) + ("-" + re.escape(chr(b)) if b > a else "") for a, b in runs)
 
 
 _U = "[" + _letter_class(lambda c: c.isupper() or c.istitle()) + "]"
@@ -66,10 +62,11 @@ _FORM = {kind: rx for kind, rx in reversed(_FORMS)}
 _BARE_FAMILY_RX = re.compile(rf"(?P<family>{_LOW_FAMILY})(?=\s*[,.:;(]|$)")
 _SEP_RX = re.compile(r"\s*(?:,\s*(?:and|&|et|und)\s+|;\s*(?:and\s+|&\s*)?|,\s*|\s+(?:and|et|und|y)\s+|\s*&\s*|\s*/\s*)")
 _ET_AL_RX = re.compile(r"\s*,?\s*(?:et\.?\s*al(?:ii|ia)?\b\.?|etal\b\.?|and others\b|&\s*others\b|\.\.\.|…)", re.IGNORECASE)
-_EDITORS_RX = re.compile(
-    r"\s*,?\s*(?:\((?:eds?|hrsg|hgg?|edt|edit|éds?|dirs?|coords?|comps?|orgs?)\.?\)|(?:eds?\.|Hrsg\.|Hg\.)(?=\s))\s*[.,:]?",
-    re.IGNORECASE,
-)
+# "(eds.)", "(Hg.)", "(édit.)", "(dir.)": the names before it are editors
+EDITOR_MARK = r"\((?:eds?|hrsg|hgg?|edt|edit|éds?|dirs?|coords?|comps?|orgs?)\.?\)"
+_EDITORS_RX = re.compile(rf"\s*,?\s*(?:{EDITOR_MARK}|(?:eds?\.|Hrsg\.|Hg\.)(?=\s))\s*[.,:]?", re.IGNORECASE)
+# a list of any form that ends in an editor mark: "AUBERT GABRIEL et LEMPEN KARINE (édit.), …"
+EDITED_LIST_RX = re.compile(rf"^(?P<who>[^()“”\"«\d]{{3,120}}?)\s*{EDITOR_MARK}\s*[.,:]?\s*", re.IGNORECASE)
 _PLACEHOLDER_RX = re.compile(r"(?:[-—–_]{2,}|[—–]|-(?=\s*,)|AA\.\s?VV\.|Aa\.\s?Vv\.)\s*[.,:]?\s*")
 # words that begin titles, never given names
 _NOT_GIVEN = frozenset(
@@ -290,7 +287,7 @@ def scan_names(text: str) -> NameList:
 
 def lenient_names(text: str) -> list[Name]:
     """Names from a span known to be the author list (it ends at the year), form unknown."""
-    text = re.sub(r"\s*\((?:eds?|hrsg|hgg?|edt|edit|éds?|dirs?)\.?\)\s*$", "", text.strip(" .,;:"), flags=re.IGNORECASE)
+    text = re.sub(rf"\s*{EDITOR_MARK}\s*$", "", text.strip(" .,;:"), flags=re.IGNORECASE)
     if not text:
         return []
     if is_organisation(text):

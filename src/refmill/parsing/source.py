@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass, field
 
 from ..model import Date, Name, normalize_pages
-from .names import lenient_names, scan_names
+from .names import EDITED_LIST_RX, lenient_names, scan_names
 
 MONTHS = {m: i for i, m in enumerate("jan feb mar apr may jun jul aug sep oct nov dec".split(), 1)}
 _MON = (
@@ -138,7 +138,6 @@ _REPORT_RX = re.compile(
 )
 _CONFERENCE_RX = re.compile(r"\b(?:Proc\.|Proceedings|Conference|Conf\.|Symposium|Symp\.|Workshop|Congress|Meeting|Colloque|Colloquium|Tagung|Kongress)\b", re.IGNORECASE)
 _IN_RX = re.compile(r"^(?:In|in|IN|Dans|dans|En|en|Im|im)\s*:?\s+(?=\S)")
-_EDS_AFTER_RX = re.compile(r"^\s*,?\s*(?:\((?:eds?|hrsg|hgg?|edt|edit|éds?|dirs?|coords?)\.?\)|eds?\.|Hrsg\.|Hg\.)\s*[.,:]?\s*", re.IGNORECASE)
 _EDITED_BY_RX = re.compile(
     r"(?:^|[.,;]\s*|\s)(?:ed(?:ited)?\.?\s+by|eds?\.|hrsg\.\s*v(?:on)?\.|hg\.\s*v(?:on)?\.|Ed\.|Eds\.|édité par|sous la dir(?:ection)?\.? de|a cura di)\s+"
     r"(?P<names>[^.():;]+?)(?=\s*(?:\(|[.:;]\s|,\s*(?:\d|pp?\.|vol)|$))",
@@ -209,7 +208,7 @@ class Source:
     leftover: str = ""
 
 
-def _date_of(m: re.Match) -> Date:
+def date_of(m: re.Match) -> Date:
     g = m.groupdict()
     month = None
     for key in ("mon", "mon1", "mon2", "mon3"):
@@ -369,7 +368,7 @@ def _read_numeric(zone: str, src: Source) -> str:
                         pos, last = end, kind  # the year again ("…, pp. A-348. 1995")
                         break
                     continue
-                src.date = _date_of(m)
+                src.date = date_of(m)
                 if g.get("ys"):
                     f["year-suffix"] = g["ys"]
             elif kind == "npages":
@@ -406,7 +405,7 @@ def _read_numeric(zone: str, src: Source) -> str:
                 year = _DATE_RX.fullmatch(g.get("iss") or "")
                 if kind == "voliss" and year:  # "Applied Energy 112 (2013) 393-395"
                     if not src.date:
-                        src.date = _date_of(year)
+                        src.date = date_of(year)
                     g = dict(g, iss="")
                 if g.get("iss"):
                     f["issue"] = re.sub(r"\s+", " ", g["iss"]).strip()
@@ -548,11 +547,11 @@ def _read_chapter(text: str) -> Source:
     editors: list[Name] = []
     names = scan_names(text)
     rest = text
-    m = re.match(r"^(?P<names>[^:()]{3,120}?)\s*\((?:eds?|hrsg|hgg?|edt|edit|éds?|dirs?|coords?)\.?\)\s*[.,:]?\s*", text, re.IGNORECASE)
+    m = EDITED_LIST_RX.match(text)
     if names.names and names.editors:
         editors, rest = names.names, text[names.end:]
     elif m:
-        editors, rest = lenient_names(m.group("names")), text[m.end():]
+        editors, rest = lenient_names(m.group("who")), text[m.end():]
     elif names.names and re.match(r"\s*[,:]\s*\S", text[names.end:]):
         editors, rest = names.names, text[names.end:]  # "In Buskens, I. & Webb, A., African Women"
     rest = rest.strip(" ,.:;")
