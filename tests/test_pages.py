@@ -415,3 +415,11 @@ def test_a_bracket_numbered_page_is_pasted_text_not_json(invoke, tmp_path):
     result = invoke(["import", page, "--library", tmp_path / "lib.bib"])
     assert result.exit_code == 0, result.stderr
     assert "2 added" in result.stderr
+
+
+def test_sciencedirect_book_reference():
+    text = ("  • Haugen T.\nCoastal wetlands: a history.\nOxford: Clarendon Press, 2017\nGoogle Scholar\n"
+            "  • Okafor C.N.\nTidal mixing in shallow estuaries.\nJ Coast Res. 2019; 35: 812-821\n")
+    records, _ = parse_text(text, "sd.txt")
+    assert records[0].type == "book" and records[0].get("publisher") == "Clarendon Press" and records[0].year == 2017
+    assert records[1].get("container-title") == "J Coast Res"

@@ -10,7 +10,8 @@ from __future__ import annotations
 from ..errors import Problem
 from ..model import Record, assign_keys, clean_title
 from .clean import normalize_unicode
-from .fields import apply_source, parse_author_list, parse_reference
+from .fields import apply_source, fill_source, parse_author_list, parse_reference
+from .source import read_source
 from .page import own_article
 from .split import Block, line_blocks, split_blocks
 
@@ -36,7 +37,10 @@ def _sciencedirect_record(block: Block) -> Record | None:
             rec.set("title", clean_title(" ".join(body[:k])))
             rec.custom["confidence"] = 0.95
             return rec
+    # not "Journal. Year; Vol: pages": a book or chapter line ("Oxford University Press, Oxford 2010")
     rec.set("title", clean_title(body[0]))
+    if len(body) > 1:
+        fill_source(rec, read_source(" ".join(body[1:])))
     rec.custom["confidence"] = 0.4
     return rec
 

@@ -20,7 +20,7 @@ from ..model import Date, Name, Record, clean_title, normalize_pages
 from .clean import strip_markup
 from .identifiers import take_identifiers
 from .names import _PLACEHOLDER_RX, EDITED_LIST_RX, NameList, family_initials, given_family, is_et_al, is_organisation, lenient_names, scan_names
-from .source import _DATE, MONTHS, _cuts, date_of, boundary_score, container_score, read_source
+from .source import _DATE, MONTHS, Source, _cuts, date_of, boundary_score, container_score, read_source
 
 # --- the source line of the ScienceDirect layout: "Journal. Year; Vol(Issue): pages" --------
 
@@ -331,6 +331,30 @@ _KIND_TYPE = {
 }
 
 
+def fill_source(rec: Record, src: Source) -> None:
+    """Put what a source part said into `rec` (the date only when the author part had none)."""
+    for key, value in src.fields.items():
+        if key == "container-title":
+            value = _journal(value) if src.kind == "journal" else value.strip(" .,")
+        if key == "page":
+            value = normalize_pages(value)
+        rec.set(key, value)
+    if src.date and not (rec.issued and rec.issued.year):
+        rec.issued = src.date
+    for key in ("publisher", "publisher-place"):
+        m = re.search(r"[,\s]+((?:1[5-9]|20)\d\d)$", rec.get(key))
+        if m:  # "Würzburg: Königshausen & Neumann 2008"
+            rec.set(key, rec.get(key)[: m.start()])
+            if not rec.issued:
+                rec.issued = Date(int(m.group(1)))
+    if src.editors and not rec.editor:
+        rec.editor = src.editors
+    if src.leftover and src.kind in ("journal", "proceedings", "chapter", "book"):
+        rec.set("note", "; ".join(x for x in (rec.get("note"), src.leftover) if x))
+    if src.kind and rec.type == "article-journal":
+        rec.type = _KIND_TYPE.get(src.kind, rec.type)
+
+
 def parse_reference(text: str) -> Record | None:
     """One reference in any common style -> Record, or None when it does not read as one."""
     text = _prepare(text)
@@ -368,24 +392,7 @@ def parse_reference(text: str) -> Record | None:
     title, tail = _split_title(rest) if rest else ("", "")
     src = read_source(tail) if tail else None
     if src:
-        for key, value in src.fields.items():
-            if key == "container-title":
-                value = _journal(value) if src.kind == "journal" else value.strip(" .,")
-            if key == "page":
-                value = normalize_pages(value)
-            rec.set(key, value)
-        if src.date and not (rec.issued and rec.issued.year):
-            rec.issued = src.date
-        for key in ("publisher", "publisher-place"):
-            m = re.search(r"[,\s]+((?:1[5-9]|20)\d\d)$", rec.get(key))
-            if m:  # "Würzburg: Königshausen & Neumann 2008"
-                rec.set(key, rec.get(key)[: m.start()])
-                if not rec.issued:
-                    rec.issued = Date(int(m.group(1)))
-        if src.editors and not rec.editor:
-            rec.editor = src.editors
-        if src.leftover and src.kind in ("journal", "proceedings", "chapter", "book"):
-            rec.set("note", "; ".join(x for x in (rec.get("note"), src.leftover) if x))
+        fill_source(rec, src)
     title = clean_title(title.strip(" \"“”‘’'«»„,"))
     rec.set("title", title)
     kind = src.kind if src else ""
