@@ -33,6 +33,9 @@ def _sciencedirect_record(block: Block) -> Record | None:
         return None
     # the source line is the first line after the title that reads as one
     for k in range(len(body) - 1, 0, -1):
+        src = read_source(body[k])
+        if src.kind in ("chapter", "thesis", "report") or src.kind == "book" and src.fields.get("publisher-place"):
+            continue  # "Oxford: Clarendon Press, 2017" is no journal
         if apply_source(rec, body[k]):
             rec.set("title", clean_title(" ".join(body[:k])))
             rec.custom["confidence"] = 0.95
