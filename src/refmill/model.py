@@ -310,7 +310,7 @@ def normalize_pages(text: str | None) -> str:
         if len(last) < len(first) and pre2 in ("", pre1):
             expanded = first[: len(first) - len(last)] + last
             if int(expanded) >= int(first):
-                return f"{pre1}{first}-{pre2}{expanded}"
+                return f"{pre1}{first}-{pre1}{expanded}"
     return text
 
 

@@ -86,8 +86,8 @@ EXTENSIONS = {
 def detect(name: str, text: str) -> str:
     """Tell input formats apart by content first, then by extension; default pasted text."""
     head = text.lstrip("\ufeff \t\r\n")[:4096]
-    if head.startswith("["):
-        return "csl-json"
+    if head.startswith("[") and not re.match(r"\[\d{1,4}\]", head):
+        return "csl-json"  # not "[1] Smith J. …": a numbered reference list
     if head.startswith("{"):
         first_line = head.split("\n", 1)[0].strip()
         try:
