@@ -130,3 +130,33 @@ def test_a_line_of_megabytes_is_read(invoke, tmp_path):
     src.write_text("Malard F, Mohty M. " + "Acute " * 400000 + "leukaemia. Lancet. 2020;395:1146-62.\n")
     result = invoke(["parse", "--one-per-line", src, "--format", "keys"])
     assert result.exit_code in (0, 3) and len(result.stdout.splitlines()) == 1
+
+
+# --- Crossref answers are input too ------------------------------------------------------------
+
+HOSTILE = {
+    "DOI": "10.5555/evil}",
+    "type": "journal-article",
+    "title": ["Evil }, author = {Mallory}, note = {pwned} \\input{/etc/passwd} <script>alert(1)</script> 100% {x"],
+    "author": [{"family": f"F{i}}}", "given": "G\\"} for i in range(5000)],
+    "container-title": ["J } @comment{"],
+    "issued": {"date-parts": [[2020]]},
+}
+
+
+def test_hostile_crossref_json_cannot_inject_into_bibtex():
+    pybtex_database = pytest.importorskip("pybtex.database")
+    from refmill.crossref import to_record
+    from refmill.formats import bibtex
+
+    rec = to_record(HOSTILE)
+    rec.id = "evil"
+    text = bibtex.write([rec])
+    assert "<script>" not in text  # markup is stripped from titles
+    db = pybtex_database.parse_string(text, "bibtex")
+    assert list(db.entries) == ["evil"] and set(db.entries["evil"].fields) >= {"title", "journal", "doi"}
+    assert "note" not in db.entries["evil"].fields  # the title could not close itself early
+    back, problems = bibtex.read(text, "evil.bib")
+    assert problems == [] and len(back) == 1
+    assert back[0].title == rec.title and len(back[0].author) == 5000
+    assert back[0].author[0].family == "F0}" and back[0].doi == rec.doi
