@@ -19,7 +19,8 @@ def isolated_env(tmp_path_factory, monkeypatch):
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("REFMILL_CONFIG_DIR", str(home / "config"))
     monkeypatch.setenv("REFMILL_CACHE_DIR", str(home / "cache"))
-    for var in ("REFMILL_LIBRARY", "REFMILL_MAILTO", "REFMILL_CROSSREF_URL", "REFMILL_DEBUG", "NO_COLOR"):
+    for var in ("REFMILL_LIBRARY", "REFMILL_MAILTO", "REFMILL_CROSSREF_URL", "REFMILL_DEBUG", "NO_COLOR",
+                "REFMILL_CITEKEY_PATTERN", "REFMILL_FORMAT", "REFMILL_ASCII", "FORCE_COLOR", "VISUAL", "EDITOR"):
         monkeypatch.delenv(var, raising=False)
 
 

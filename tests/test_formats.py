@@ -36,7 +36,8 @@ def test_bibtex_text_is_what_citation_managers_expect():
     text = bibtex.write([sample()])
     assert "author = {Kantarjian, H. M. and van der Berg, Jan and {GIMEMA Working Party} and others}" in text
     assert "pages = {740--753}" in text and "month = aug" in text
-    assert r"50\% \& more\_\{x\}" in text
+    # braces as commands: BibTeX counts "\{" as a brace, so a lone one would unbalance the field
+    assert r"50\% \& more\_\textbraceleft{}x\textbraceright{}" in text
     assert "doi = {10.1056/NEJMoa1509277}" in text  # DOIs and URLs are never escaped
     assert "url = {https://example.org/a_b%20c?x=1&y=~2#frag}" in text
 

@@ -24,7 +24,7 @@ def read(text: str, source: str = "-", fmt: str | None = None):
 
 
 def write(records, fmt: str, **options) -> str:
-    """Records -> text in `fmt` (bibtex, ris, csl-json, jsonl, keys)."""
+    """Records -> text in `fmt` (bibtex, biblatex, ris, medline, csl-json, jsonl, keys)."""
     from .formats import write as _write
 
     return _write(records, fmt, **options)

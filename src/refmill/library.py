@@ -8,22 +8,22 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
-import filelock
-
 from .errors import LibraryError
-from .formats import bibtex
 from .inputs import decode
-from .match import same_work, title_key
-from .model import Record, assign_keys, doi_key
+from .model import Record, assign_keys
+
+# bibtexparser, filelock and dedupe (rapidfuzz) are imported where they are used, so that
+# importing this module stays cheap for commands that never parse the library.
 
 DEFAULT_LIBRARY = "refs.bib"
-LOCK_TIMEOUT = 30.0  # seconds to wait for another refmill process to finish its write
+LOCK_TIMEOUT = 30.0  # seconds to wait for another refmill process (REFMILL_LOCK_TIMEOUT)
 
 
 def load(path: str | os.PathLike[str]) -> list[Record]:
@@ -41,6 +41,8 @@ def load(path: str | os.PathLike[str]) -> list[Record]:
         text = decode(path.read_bytes(), str(path))
     except OSError as exc:
         raise LibraryError(f"{path}: cannot read library ({exc.strerror or exc})") from None
+    from .formats import bibtex
+
     records, problems = bibtex.read(text, str(path))
     if problems:
         first = problems[0]
@@ -49,7 +51,22 @@ def load(path: str | os.PathLike[str]) -> list[Record]:
     return records
 
 
+_KEY_RX = re.compile(r"^[ \t]*@[ \t]*(?!(?:comment|string|preamble)\b)[A-Za-z]+[ \t]*[{(][ \t]*([^,\s{}()]+)[ \t]*,", re.M | re.I)
+
+
+def keys(path: str | os.PathLike[str]) -> list[str]:
+    """The citation keys in the library, by a quick scan (for shell completion, where a
+    full parse of a large library would make every TAB slow)."""
+    try:
+        text = Path(path).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return []
+    return _KEY_RX.findall(text)
+
+
 def dumps(records: list[Record], ascii_only: bool = False) -> str:
+    from .formats import bibtex
+
     return bibtex.write(records, ascii_only=ascii_only, with_custom=True)
 
 
@@ -89,8 +106,15 @@ def write_atomic(path: str | os.PathLike[str], text: str, backup: bool = True) -
 
 
 @contextlib.contextmanager
-def locked(path: str | os.PathLike[str], timeout: float = LOCK_TIMEOUT) -> Iterator[None]:
+def locked(path: str | os.PathLike[str], timeout: float | None = None) -> Iterator[None]:
     """Hold `<library>.lock` while reading-modifying-writing, so racing processes queue."""
+    import filelock
+
+    if timeout is None:
+        try:
+            timeout = float(os.environ.get("REFMILL_LOCK_TIMEOUT") or LOCK_TIMEOUT)
+        except ValueError:
+            raise LibraryError("REFMILL_LOCK_TIMEOUT must be a number of seconds") from None
     lock_path = str(path) + ".lock"
     try:
         with filelock.FileLock(lock_path, timeout=timeout):
@@ -114,23 +138,21 @@ class Merge:
 
 
 def add_records(library: list[Record], new: list[Record]) -> Merge:
-    """Append the records of `new` that the library does not already hold; key them."""
-    by_doi = {doi_key(r.doi): r for r in library if r.doi}
-    by_title: dict[str, list[Record]] = {}
-    for rec in library:
-        by_title.setdefault(title_key(rec), []).append(rec)
+    """Append the records of `new` that the library does not already hold; key them.
+
+    "Already holds" is dedupe's own decision (`dedupe.Index`), so import and dedupe agree.
+    """
+    from .dedupe import Index
+
+    held = Index(library)
     result = Merge()
     for rec in new:
-        existing = by_doi.get(doi_key(rec.doi)) if rec.doi else None
-        if existing is None and title_key(rec):
-            existing = next((old for old in by_title.get(title_key(rec), []) if same_work(rec, old)), None)
+        existing = held.find(rec)
         if existing is not None:
             result.duplicates.append((rec, existing))
             continue
         result.added.append(rec)
-        if rec.doi:
-            by_doi[doi_key(rec.doi)] = rec
-        by_title.setdefault(title_key(rec), []).append(rec)
+        held.add(rec)
     renamed = assign_keys(result.added, {r.id for r in library})
     # a reference whose citing article was already in the library points at that entry
     for new_rec, old in result.duplicates:

@@ -21,17 +21,38 @@ _GREEK = {
     "α": "alpha", "β": "beta", "γ": "gamma", "δ": "delta", "ε": "epsilon", "ζ": "zeta",
     "η": "eta", "θ": "theta", "ι": "iota", "κ": "kappa", "λ": "lambda", "μ": "mu", "ν": "nu",
     "ξ": "xi", "π": "pi", "ρ": "rho", "σ": "sigma", "τ": "tau", "υ": "upsilon", "φ": "phi",
-    "χ": "chi", "ψ": "psi", "ω": "omega",
+    "χ": "chi", "ψ": "psi", "ω": "omega", "ς": "sigma", "ϑ": "theta", "ϕ": "phi", "µ": "mu",
 }
+_GREEK_TABLE = str.maketrans(_GREEK)
+_LATEX_DECODER = None
+
+
+def _latex_to_text(text: str) -> str:
+    """"Gr{\\"o}bner" -> "Gröbner" (pylatexenc); odd input keeps its letters."""
+    global _LATEX_DECODER
+    if _LATEX_DECODER is None:
+        from pylatexenc.latex2text import LatexNodes2Text
+
+        _LATEX_DECODER = LatexNodes2Text()
+    try:
+        return _LATEX_DECODER.latex_to_text(text)
+    except Exception:  # pylatexenc raises assorted errors on odd input
+        return _LATEX_RX.sub("", text)
+
+
 _STOPWORDS = frozenset("the of and for in on at a an de la le der die das und &".split())
 
 
 def norm_title(text: str) -> str:
     """Title for comparison: markup, LaTeX and punctuation gone, Greek spelled out, folded."""
     text = _TAG_RX.sub(" ", html.unescape(text or ""))
-    text = _LATEX_RX.sub("", text)
-    text = "".join(_GREEK.get(c, c) for c in text.lower())
-    text = re.sub(r"\s*\[[^\]]*\]\s*$", "", text)  # "[translated title]" at the end
+    text = _latex_to_text(text) if "\\" in text else text.replace("{", "").replace("}", "").replace("$", "")
+    text = text.lower().translate(_GREEK_TABLE)
+    text = text.strip().rstrip(".")
+    if text.startswith("[") and text.endswith("]") and text.count("[") == 1:
+        text = text[1:-1]  # MEDLINE's "[translated title]" standing for the whole title
+    else:
+        text = re.sub(r"\s*\[[^\]]*\]\s*$", "", text)  # "[translated title]" at the end
     return fold(text)
 
 
@@ -73,7 +94,17 @@ def _tokens(text: str) -> list[str]:
 def container_agrees(a: str, b: str) -> bool:
     """Journal titles agree, full or abbreviated: "N Engl J Med" ~ "The New England Journal
     of Medicine", "Blood" !~ "Blood Advances" (every word of the longer must be accounted for)."""
-    ta, tb = _tokens(a), _tokens(b)
+    return words_agree(_tokens(a), _tokens(b))
+
+
+def container_words(text: str) -> list[str]:
+    """The folded words of a journal title that `container_agrees` compares (no stopwords)."""
+    return _tokens(text)
+
+
+def words_agree(ta: list[str], tb: list[str]) -> bool:
+    """`container_agrees` for titles already split by `container_words` (for callers that
+    compare one title against many windows of text)."""
     if not ta or not tb:
         return False
     if ta == tb:

@@ -9,6 +9,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, Iterable
+from urllib.parse import unquote
 
 # CSL text ("standard") variables a record may hold in `Record.fields`, in output order.
 # Names (`author`, `editor`) and dates (`issued`, `accessed`) are attributes of their own.
@@ -291,7 +292,9 @@ def normalize_doi(text: str | None) -> str:
 
 
 def doi_key(doi: str) -> str:
-    """DOIs compare case-insensitively."""
+    """DOIs compare case-insensitively, and URL-encoded ("10.1111%2Fj.1") as decoded."""
+    if "%" in (doi or ""):
+        doi = unquote(doi)
     return normalize_doi(doi).lower()
 
 
@@ -307,7 +310,7 @@ def normalize_pages(text: str | None) -> str:
         if len(last) < len(first) and pre2 in ("", pre1):
             expanded = first[: len(first) - len(last)] + last
             if int(expanded) >= int(first):
-                return f"{pre1}{first}-{pre2}{expanded}"
+                return f"{pre1}{first}-{pre1}{expanded}"
     return text
 
 
@@ -327,48 +330,51 @@ def clean_title(text: str | None) -> str:
     return text
 
 
+# letters without a decomposition, spelled out
+_SPELLED = {"ß": "ss", "ø": "o", "Ø": "O", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE",
+            "ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "ı": "i", "þ": "th", "ð": "d"}
+_SPELLED_RX = re.compile("[" + "".join(_SPELLED) + "]")
+_NON_WORD_RX = re.compile(r"[\W_]+")
+
+
 def ascii_fold(text: str) -> str:
     """"Gökbuget" -> "Gokbuget"; letters without a decomposition ("ß", "ø") spelled out."""
-    special = {"ß": "ss", "ø": "o", "Ø": "O", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE",
-               "ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "ı": "i", "þ": "th", "ð": "d"}
-    text = "".join(special.get(c, c) for c in text)
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).encode(
-        "ascii", "ignore"
-    ).decode()
+    if text.isascii():  # most text: nothing to fold (and dedupe folds every field of every record)
+        return text
+    # accents decompose into combining marks, which are not ASCII and go with the rest
+    text = _SPELLED_RX.sub(lambda m: _SPELLED[m.group(0)], text)
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
 
 
 def fold(text: str) -> str:
     """Case-, accent- and punctuation-insensitive form for comparisons."""
-    text = ascii_fold(unicodedata.normalize("NFKC", text or "")).casefold()
-    return re.sub(r"[\W_]+", " ", text).strip()
+    text = text or ""
+    if not text.isascii():  # punctuation first, so "hemolytic–uremic" keeps two words
+        text = ascii_fold(_NON_WORD_RX.sub(" ", unicodedata.normalize("NFKC", text)))
+    return _NON_WORD_RX.sub(" ", text.casefold()).strip()
+
+
+_NON_WORD_KEEP_LINES_RX = re.compile(r"[^\w\n]+|_+")
+_FOLDED_NON_WORD_RX = re.compile(r"[^a-z0-9\n]+")  # on folded text: ASCII, lower case
+
+
+def fold_all(texts: list[str]) -> list[str]:
+    """`fold` of each text, in one pass over all of them (a large library has millions)."""
+    if not texts:
+        return []
+    joined = "\n".join(t.replace("\n", " ") if "\n" in t else t for t in texts)
+    if not joined.isascii():
+        joined = ascii_fold(_NON_WORD_KEEP_LINES_RX.sub(" ", unicodedata.normalize("NFKC", joined)))
+    return [t.strip() for t in _FOLDED_NON_WORD_RX.sub(" ", joined.lower()).split("\n")]
 
 
 # --- citation keys -------------------------------------------------------------------------
 
-_KEY_STOPWORDS = frozenset(
-    "a an the on of in for and to with at by from is are as its into via über der die das le la les"
-    " el los un une".split()
-)
-
-
 def base_key(rec: Record) -> str:
     """Readable deterministic key: first author's family name, year, first title word."""
-    who = ""
-    for name in rec.author or rec.editor:
-        who = name.family or name.literal
-        if who:
-            break
-    who = re.sub(r"[^a-z]", "", ascii_fold(who).lower())
-    if not who:
-        who = re.sub(r"[^a-z]", "", ascii_fold(rec.get("container-title")).lower())[:12] or "anon"
-    year = str(rec.year) if rec.year else ""
-    word = ""
-    for w in re.findall(r"[^\W_]+", ascii_fold(rec.title).lower()):
-        if w not in _KEY_STOPWORDS and not w.isdigit():
-            word = w
-            break
-    return f"{who}{year}{word}"
+    from .citekeys import DEFAULT_PATTERN, make_key  # citekeys builds on this module
+
+    return make_key(rec, DEFAULT_PATTERN)
 
 
 def _suffix(n: int) -> str:

@@ -5,15 +5,26 @@ returns text. Pasted text is a reader too (the parser), so every command reads e
 """
 from __future__ import annotations
 
+import importlib
 import json
 import re
-from typing import Callable, Iterable
+from typing import Any, Callable, Iterable
 
 from ..errors import Problem
 from ..model import Record
-from . import bibtex, csljson, ris
+from . import csljson
 
 Reader = Callable[[str, str], "tuple[list[Record], list[Problem]]"]
+
+
+def _lazy(module: str, name: str) -> Callable[..., Any]:
+    """`module.name`, imported on first call: bibtexparser, rispy and the XML reader load only
+    when used, which keeps commands that need none (a search on a fresh index) quick to start."""
+
+    def call(*args: Any, **kwargs: Any) -> Any:
+        return getattr(importlib.import_module(f"{__name__}.{module}"), name)(*args, **kwargs)
+
+    return call
 
 
 def _read_text(text: str, source: str) -> tuple[list[Record], list[Problem]]:
@@ -29,8 +40,10 @@ def _read_lines(text: str, source: str) -> tuple[list[Record], list[Problem]]:
 
 
 READERS: dict[str, Reader] = {
-    "bibtex": bibtex.read,
-    "ris": ris.read,
+    "bibtex": _lazy("bibtex", "read"),
+    "ris": _lazy("ris", "read"),
+    "medline": _lazy("medline", "read"),
+    "endnote-xml": _lazy("endnote", "read"),
     "csl-json": csljson.read_array,
     "jsonl": csljson.read_lines,
     "text": _read_text,
@@ -43,8 +56,10 @@ def write_keys(records: Iterable[Record]) -> str:
 
 
 WRITERS: dict[str, Callable[..., str]] = {
-    "bibtex": bibtex.write,
-    "ris": ris.write,
+    "bibtex": _lazy("bibtex", "write"),
+    "biblatex": _lazy("bibtex", "write_biblatex"),
+    "ris": _lazy("ris", "write"),
+    "medline": _lazy("medline", "write"),
     "csl-json": csljson.write_array,
     "jsonl": csljson.write_lines,
     "keys": write_keys,
@@ -54,7 +69,11 @@ WRITERS: dict[str, Callable[..., str]] = {
 EXTENSIONS = {
     ".bib": "bibtex",
     ".bibtex": "bibtex",
+    ".biblatex": "biblatex",
     ".ris": "ris",
+    ".nbib": "medline",
+    ".medline": "medline",
+    ".xml": "endnote-xml",
     ".json": "csl-json",
     ".csl": "csl-json",
     ".jsonl": "jsonl",
@@ -67,8 +86,8 @@ EXTENSIONS = {
 def detect(name: str, text: str) -> str:
     """Tell input formats apart by content first, then by extension; default pasted text."""
     head = text.lstrip("\ufeff \t\r\n")[:4096]
-    if head.startswith("["):
-        return "csl-json"
+    if head.startswith("[") and not re.match(r"\[\d{1,4}\]", head):
+        return "csl-json"  # not "[1] Smith J. …": a numbered reference list
     if head.startswith("{"):
         first_line = head.split("\n", 1)[0].strip()
         try:
@@ -76,13 +95,17 @@ def detect(name: str, text: str) -> str:
             return "jsonl"
         except ValueError:
             return "csl-json"
-    if re.search(r"^TY  -", head, re.MULTILINE):
+    if re.match(r"<(\?xml|xml\b)", head) and "<record" in text[:65536]:
+        return "endnote-xml"
+    if re.search(r"^TY  -", head, re.MULTILINE) or re.match(r"FN \S", head):
         return "ris"
+    if re.search(r"^(PMID|OWN )- ", head, re.MULTILINE) or len(re.findall(r"^(TI  |FAU |AU  |DP  |JT  )- ", head, re.MULTILINE)) >= 2:
+        return "medline"
     if re.search(r"^\s*@\s*[A-Za-z]+\s*[{(]", head, re.MULTILINE):
         return "bibtex"
     for ext, fmt in EXTENSIONS.items():
-        if name.lower().endswith(ext) and fmt in ("bibtex", "ris"):
-            return fmt
+        if name.lower().endswith(ext) and fmt in ("bibtex", "biblatex", "ris", "medline"):
+            return "bibtex" if fmt == "biblatex" else fmt
     return "text"
 
 
@@ -91,12 +114,14 @@ def read(text: str, source: str, fmt: str | None = None) -> tuple[list[Record], 
     return READERS[fmt or detect(source, text)](text, source)
 
 
-def write(records: Iterable[Record], fmt: str, **options: object) -> str:
+def write(records: Iterable[Record], fmt: str, ascii_only: bool = False, with_custom: bool = True) -> str:
+    """Records as text in `fmt`. `ascii_only` is for BibTeX/BibLaTeX (LaTeX accents);
+    `with_custom` for CSL-JSON (refmill's `custom` object; BibTeX exports never have it)."""
     writer = WRITERS[fmt]
-    if fmt == "bibtex":
-        return writer(records, **options)
+    if fmt in ("bibtex", "biblatex"):
+        return writer(records, ascii_only=ascii_only)
     if fmt in ("csl-json", "jsonl"):
-        return writer(records, with_custom=bool(options.get("with_custom", True)))
+        return writer(records, with_custom=with_custom)
     return writer(records)
 
 

@@ -6,6 +6,7 @@ from typing import Any, Iterable
 
 from ..errors import Problem
 from ..model import Record
+from .notes import apply_note, extra_lines
 
 
 def _record(obj: Any, source: str, line: int | None, problems: list[Problem]) -> Record | None:
@@ -13,6 +14,8 @@ def _record(obj: Any, source: str, line: int | None, problems: list[Problem]) ->
         problems.append(Problem(source, line, f"expected a CSL-JSON object, found {type(obj).__name__}"))
         return None
     rec = Record.from_csl(obj)
+    if rec.get("note"):
+        apply_note(rec, rec.get("note"))  # `PMID: …` lines, as Zotero's Extra field writes them
     if rec.is_empty():
         problems.append(Problem(source, line, "CSL-JSON object without any bibliographic field"))
         return None
@@ -58,9 +61,20 @@ def read_lines(text: str, source: str) -> tuple[list[Record], list[Problem]]:
     return records, problems
 
 
+def to_csl(rec: Record, with_custom: bool = True) -> dict[str, Any]:
+    """The record's CSL-JSON; without `custom`, an arXiv id and "et al." go to the note
+    (`arXiv: …`; CSL has no variable for them; Zotero and citeproc-js read such lines)."""
+    data = rec.to_csl(with_custom)
+    if not with_custom:
+        extra = extra_lines(rec, set(data) | {"author", "editor", "issued", "accessed", "citation-key"})
+        if extra:
+            data["note"] = "\n".join(filter(None, [data.get("note", ""), *extra]))
+    return data
+
+
 def dumps_record(rec: Record, with_custom: bool = True) -> str:
     """One record as one line of JSON."""
-    return json.dumps(rec.to_csl(with_custom), ensure_ascii=False)
+    return json.dumps(to_csl(rec, with_custom), ensure_ascii=False)
 
 
 def write_lines(records: Iterable[Record], with_custom: bool = True) -> str:
@@ -68,5 +82,5 @@ def write_lines(records: Iterable[Record], with_custom: bool = True) -> str:
 
 
 def write_array(records: Iterable[Record], with_custom: bool = True) -> str:
-    items = [r.to_csl(with_custom) for r in records]
+    items = [to_csl(r, with_custom) for r in records]
     return json.dumps(items, ensure_ascii=False, indent=2) + "\n"

@@ -1,20 +1,26 @@
 """Pasted text -> records (+ problems).
 
 The steps, in order: Unicode clean-up; the page's own article (read before chrome is
-dropped); splitting into one block per reference by layout; fields per block; keys, and
-the link from each reference to the article that cited it.
+dropped); splitting into one block per reference by layout (chrome lines dropped, chrome
+inside lines cut); fields per block; keys, and the link from each reference to the article
+that cited it.
 """
 from __future__ import annotations
 
 from ..errors import Problem
 from ..model import Record, assign_keys, clean_title
 from .clean import normalize_unicode
-from .fields import apply_source, parse_author_list
+from .fields import apply_source, fill_source, parse_author_list, parse_reference
+from .source import read_source
 from .page import own_article
-from .split import Block, line_blocks, sciencedirect_blocks
+from .split import Block, line_blocks, split_blocks
 from .tagged import read_reference
 
-__all__ = ["parse_text", "parse_block"]
+__all__ = ["parse_text", "parse_block", "parse_reference"]
+
+# layouts whose blocks are references for sure; in the others a block that does not read as
+# a reference is other text of the page
+_LISTS = ("sciencedirect", "numbered")
 
 
 def _sciencedirect_record(block: Block) -> Record | None:
@@ -28,25 +34,37 @@ def _sciencedirect_record(block: Block) -> Record | None:
         return None
     # the source line is the first line after the title that reads as one
     for k in range(len(body) - 1, 0, -1):
+        src = read_source(body[k])
+        if src.kind in ("chapter", "thesis", "report") or src.kind == "book" and src.fields.get("publisher-place"):
+            continue  # "Oxford: Clarendon Press, 2017" is no journal
         if apply_source(rec, body[k]):
             rec.set("title", clean_title(" ".join(body[:k])))
             rec.custom["confidence"] = 0.95
             return rec
+    # not "Journal. Year; Vol: pages": a book or chapter line ("Oxford University Press, Oxford 2010")
     rec.set("title", clean_title(body[0]))
+    if len(body) > 1:
+        fill_source(rec, read_source(" ".join(body[1:])))
     rec.custom["confidence"] = 0.4
     return rec
 
 
-def parse_block(block: Block, strict: bool = False) -> Record | None:
-    """Fields of one block by its layout; None when it does not read as a reference
-    (`strict`: the block may be any line of a page)."""
+def parse_block(block: Block) -> Record | None:
+    """Fields of one block by its layout; None when it does not read as a reference."""
     if block.layout == "sciencedirect":
         rec = _sciencedirect_record(block)
     else:
-        rec = read_reference(block.text, strict)
+        rec = read_reference(block.text)
     if rec:
         rec.custom["raw"] = "\n".join(block.lines)
     return rec
+
+
+def _cites(rec: Record) -> bool:
+    """Outside a list, text is a reference only with a date or an identifier, and names or a
+    title (a page's "Blood (2025) 145 (14): 1485–1497." line is no reference)."""
+    return bool(rec.issued or rec.get("status") or rec.doi or rec.get("URL") or rec.get("ISBN") or rec.get("PMID")
+                or rec.custom.get("arxiv")) and bool(rec.author or rec.editor or rec.title)
 
 
 def _stamp(rec: Record, source: str, line: int) -> None:
@@ -63,7 +81,7 @@ def parse_text(text: str, source: str, one_per_line: bool = False) -> tuple[list
         for block in line_blocks(lines, keep_chrome=True):
             rec = parse_block(block)
             if rec is None:
-                rec = Record(type="article", custom={"raw": block.text, "confidence": 0.0})
+                rec = Record(type="article", custom={"raw": block.lines[0], "confidence": 0.0})
                 problems.append(Problem(source, block.line, "not read as a reference; kept as raw text"))
             _stamp(rec, source, block.line)
             records.append(rec)
@@ -75,14 +93,12 @@ def parse_text(text: str, source: str, one_per_line: bool = False) -> tuple[list
         own.record.custom["raw"] = lines[own.line - 1].strip()
         _stamp(own.record, source, own.line)
         records.append(own.record)
-    blocks = sciencedirect_blocks(lines)
-    if not blocks:
-        skip = {own.line} if own else set()
-        blocks = [b for b in line_blocks(lines) if b.line not in skip]
-    for block in blocks:
-        rec = parse_block(block, strict=block.layout == "line")
-        if rec is None:
-            if block.layout != "line":
+    for block in split_blocks(lines):
+        if own and own.record.custom["raw"] in (l.strip() for l in block.lines):
+            continue
+        rec = parse_block(block)
+        if rec is None or block.layout not in _LISTS and not _cites(rec):
+            if rec is None and block.layout in _LISTS:
                 problems.append(Problem(source, block.line, "reference not read; skipped"))
             continue
         _stamp(rec, source, block.line)

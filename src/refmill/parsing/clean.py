@@ -1,71 +1,178 @@
-"""Clean-up before splitting: Unicode normalisation and recognising page chrome.
+"""Clean-up before splitting: Unicode normalisation, markup, and the page's chrome.
 
-Chrome is what a journal page pastes along with its references (link labels, paywall text,
-author-page links). It is recognised line by line; a line that is only chrome is dropped,
-chrome inside a reference line is cut by the field parsers.
+Chrome is what a journal page pastes along with its references: link labels ("Google
+Scholar", "[PubMed]", "Crossref", "Scopus (123)", "View in Article"), back-links ("↑", "^"),
+paywall and account text. A line that is only chrome is dropped (`is_chrome`); chrome inside
+a reference line is cut (`strip_chrome`). Link labels are cut only where pages put them (in
+brackets, in a run of labels, or at the end of the line), so a title about the CAS registry
+or a journal called "Article" keeps its words.
 """
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
 
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
-_SPACES = {ord(c): " " for c in "\u00a0\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000\t"}
+_INVISIBLE = dict.fromkeys(
+    map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"),
+    None,
+)
+_SPACES = {ord(c): " " for c in "\u00a0\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000\t\x0b\x0c"}
+# hyphen look-alikes become "-"; en and em dashes stay (page ranges unify them later)
+_HYPHENS = {ord(c): "-" for c in "\u2010\u2011\u2212\ufe63\uff0d"}
+_QUOTES = {ord("\u201f"): "\u201c", ord("\u201b"): "\u2018", ord("\u2033"): '"', ord("\uff02"): '"', ord("\uff07"): "'"}
 _LIGATURES = {"ﬀ": "ff", "ﬁ": "fi", "ﬂ": "fl", "ﬃ": "ffi", "ﬄ": "ffl", "ﬅ": "st", "ﬆ": "st"}
+# a combining mark pasted after a space ("Bjo ̈rklund" from a PDF) belongs to the letter before
+_DETACHED_MARK_RX = re.compile(r"(?<=[^\W\d_]) ([\u0300-\u036f])")
+_LATEX_QUOTES_RX = re.compile(r"``(.*?)''")
+_MARKUP_RX = re.compile(
+    r"</?(?:i|b|em|strong|u|sup|sub|sc|span|italic|bold|small|smallcaps|title|jats:[a-z-]+)(?:\s[^<>]*)?/?>",
+    re.IGNORECASE,
+)
 
 
 def normalize_unicode(text: str) -> str:
-    """NFC, no zero-width characters or soft hyphens, plain spaces, no ligatures, \\n lines."""
-    text = unicodedata.normalize("NFC", text)
-    text = text.translate(_INVISIBLE).translate(_SPACES)
+    """NFC; no zero-width or direction marks, soft hyphens or ligatures; plain spaces and
+    hyphens; detached accents re-attached; \\n line ends."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n").replace("\u2029", "\n")
+    text = text.translate(_INVISIBLE).translate(_SPACES).translate(_HYPHENS).translate(_QUOTES)
     for lig, plain in _LIGATURES.items():
         text = text.replace(lig, plain)
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _DETACHED_MARK_RX.sub(r"\1", text)
+    text = _LATEX_QUOTES_RX.sub("\u201c\\1\u201d", text)
+    return unicodedata.normalize("NFC", text)
 
 
+def strip_markup(text: str) -> str:
+    """Inline markup pasted from HTML or JATS ("<italic>Blood</italic>", "&amp;") -> text."""
+    if "<" in text:
+        text = _MARKUP_RX.sub("", text)
+    if "&" in text and re.search(r"&(?:#\d+|#x[0-9a-f]+|[a-z]+);", text, re.IGNORECASE):
+        text = html.unescape(text)
+    return text
+
+
+# --- chrome ---------------------------------------------------------------------------------
+
+# Link labels that pages print next to each reference. Each may be cut from a line's end or
+# from a run of labels; a line made only of them is chrome.
+_LABELS = [
+    r"Google Scholar",
+    r"Cross[Rr]ef",
+    r"PubMed(?: Central)?",
+    r"PMC(?: free article)?",
+    r"Scopus(?: \(\d+\))?",
+    r"View in Article",
+    r"Web of Science®?",
+    r"Search ADS",
+    r"CAS",
+    r"ADS",
+    r"MathSciNet",
+    r"zbMATH",
+    r"Medline",
+    r"Europe PMC",
+    r"Semantic Scholar",
+    r"Full Text(?: \(?PDF\)?| HTML)?",
+    r"PDF",
+    r"Abstract",
+    r"Article",
+    r"Free Full Text",
+    r"Find it @ \S+",
+    r"Ref(?:erence)? list",
+    r"Open in a new tab",
+    r"Download citation file:?",
+    r"View Article",
+    r"Get Rights and Content",
+]
+_LABEL = r"(?:" + "|".join(_LABELS) + r")"
+# Labels that are chrome even alone at a line's end; the rest ("CAS", "Article", "PubMed")
+# are cut only inside a run of two or more, or in brackets.
+_STRONG = r"(?:Google Scholar|Scopus \(\d+\)|View in Article|Web of Science®?|Search ADS|Open in a new tab|Download citation file:?|Get Rights and Content)"
+_BRACKETED_RX = re.compile(r"\s*\[(?:" + _LABEL + r"|DOI|Free (?:PMC )?article|Ref list|CrossRef|Medline)\]", re.IGNORECASE)
+_LABEL_RUN_RX = re.compile(r"(?:\s*(?<![\w-])" + _LABEL + r"(?![\w-]))+\s*$")
+_STRONG_END_RX = re.compile(r"\s*(?<![\w-])" + _STRONG + r"\s*$")
+# back-links before a reference: "↑", "^", Wikipedia's "^ a b"
+_BACKLINK_RX = re.compile(r"^\s*(?:[↑⇑^]+(?:\s+[a-z](?=\s))*|Jump up(?: to)?:?(?:\s+[a-z](?=\s))*)\s*")
+
+_DATE_ONLY = (
+    r"(?:(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? \d{1,2},? \d{4}"
+    r"|\d{1,2} (?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? \d{4}|\d{4}-\d{2}-\d{2})"
+)
 # Whole lines that are page chrome, never part of a reference.
 _CHROME_LINES = [
-    r"google scholar",
-    r"crossref",
-    r"pubmed",
-    r"pubmed central",
-    r"scopus(?: \(\d+\))?",
-    r"view in article",
-    r"web of science®?",
-    r"search ads",
-    r"cas",
-    r"open in a new tab",
-    r"download citation file:?",
-    r"full text(?: pdf)?",
-    r"abstract",
-    r"article",
     r"search for (?:other works|articles) by this author(?: on:?)?",
-    r"skip nav destination",
+    r"skip (?:nav destination|to main content)",
     r"article history",
     r"connected content",
     r"my account",
-    r"sign in",
-    r"sign in or create an account close modal",
-    r"cited by",
+    r"sign in(?: or create an account(?: close modal)?)?",
+    r"log ?in|register|create account",
+    r"cited by(?: \(\d+\))?",
     r"advertisement(?: intended for health care professionals)?",
     r"this feature is available to subscribers only",
     r"available to purchase",
     r"to read this article in full you will need to make a payment",
-    r"purchase one-time access:?",
+    r"purchase (?:one-time )?access(?: options)?:?",
     r"one-time access price info",
     r"already a print subscriber\? claim online access",
     r"already an online subscriber\? sign in",
     r"institutional access: sign in to sciencedirect",
+    r"access through your (?:institution|organization)",
+    r"(?:buy|purchase) (?:this )?(?:article|pdf|chapter)(?: pdf)?",
+    r"rent this article",
+    r"get access",
+    r"check for updates",
+    r"request permissions",
+    r"(?:view|show) (?:all|more) references",
+    r"references? (?:and notes)?",
     r"subscribe to .+",
     r"academic & personal: 24 hour online access.*",
     r"corporate r&d professionals: 24 hour online access",
     r"• for (?:academic or personal research|corporate r&d) use, select .*",
     r"a related article has been published:",
-    r"[↑^]+",
+    r"(?:citation|cite this(?: article)?|how to cite(?: this article)?)\s*:?",
+    r"(?:submitted|received|revised|accepted|published(?: online)?|available online|first edition|issue date|"
+    r"version of record online|online ahead of print)\s*:?(?:\s*" + _DATE_ONLY + r")?",
+    _DATE_ONLY,
+    r"(?:view|download) (?:in )?(?:pdf|full text|figure|table)",
+    r"[↑^⇑]+",
+    r"(?:©|copyright ©|copyright \d{4}).*",
 ]
-_CHROME_RX = re.compile(r"^\s*(?:" + "|".join(_CHROME_LINES) + r")\s*$", re.IGNORECASE)
+_CHROME_RX = re.compile(
+    r"^\s*(?:" + "|".join(_CHROME_LINES) + r"|(?:\s*(?<![\w-])" + _LABEL + r"(?![\w-]))+)\s*$",
+    re.IGNORECASE,
+)
+# headings that start the reference section of a page
+_HEADING_RX = re.compile(
+    r"^\s*(?:\d+\.?\s*)?(?:references?(?: and notes| cited)?|bibliography|literature cited|works cited|"
+    r"cited literature|literatur(?:verzeichnis)?|références(?: bibliographiques)?|bibliografía|bibliografia|"
+    r"notes and references|sources)\s*:?\s*$",
+    re.IGNORECASE,
+)
 
 
 def is_chrome(line: str) -> bool:
-    """True for a line that is only page chrome (link labels, paywall text)."""
+    """True for a line that is only page chrome (link labels, paywall and account text)."""
     return bool(_CHROME_RX.match(line))
+
+
+def is_heading(line: str) -> bool:
+    """True for a "References" / "Bibliography" heading line."""
+    return bool(_HEADING_RX.match(line))
+
+
+def strip_chrome(line: str) -> str:
+    """A reference line without the chrome pasted inside it.
+
+    "1. Smith J. Title. J. 2001. [DOI] [PubMed] [Google Scholar]" loses the bracketed
+    labels; "… CAS PubMed Web of Science® Google Scholar" loses the run; "↑ Smith J …" loses
+    the back-link. One weak label alone at the end ("… Article") stays.
+    """
+    line = _BACKLINK_RX.sub("", line)
+    line = _BRACKETED_RX.sub("", line)
+    run = _LABEL_RUN_RX.search(line)
+    if run and run.start() > 0:
+        labels = re.findall(_LABEL, run.group(0))
+        if len(labels) >= 2 or _STRONG_END_RX.search(run.group(0)):
+            line = line[: run.start()]
+    return line.rstrip()

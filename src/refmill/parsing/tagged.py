@@ -417,8 +417,29 @@ _CONFIDENCE_KEY = {"date": "issued", "container": "container-title", "collection
                    "location": "publisher-place", "pages": "page", "doi": "DOI", "url": "URL", "isbn": "ISBN"}
 
 
+_AUTHOR_TAIL_RX = re.compile(r"^(?P<names>.*?[.,])\s+(?P<tail>(?:[A-Z]\w*\s+)?(?P<words>[a-z][\w'’-]*\s+[a-z][\w'’-]*)\b.*)$")
+
+
+def split_author_tail(segs: list[Segment]) -> list[Segment]:
+    """"Jones K. A title of a paper.": a sentence of lower-case words is no name; it is the
+    title when the tagger found none, and dropped from the names otherwise."""
+    out = []
+    has_title = any(s.label == "title" for s in segs)
+    for seg in segs:
+        m = _AUTHOR_TAIL_RX.match(seg.text) if seg.label == "author" else None
+        if m and not any(w in _PARTICLES or w in ("et", "and", "und") for w in m.group("words").split()):
+            out.append(Segment("author", m.group("names"), seg.confidence))
+            if not has_title:
+                out.append(Segment("title", m.group("tail"), min(seg.confidence, 0.5)))
+                has_title = True
+            continue
+        out.append(seg)
+    return out
+
+
 def to_record(segs: list[Segment]) -> tuple[Record, dict[str, float]]:
     """The first segment of each field gives its value; also each field's confidence."""
+    segs = split_author_tail(segs)
     rec = Record()
     conf: dict[str, float] = {}
     for seg in segs:
@@ -566,11 +587,22 @@ def apply_source_rule(text: str, rec: Record, conf: dict[str, float]) -> None:
     for key, value in parts.items():
         rec.set(key, value)
         conf.pop(key, None)
+    # "Title. Journal. 2018;41(2):455-70": the sentence before the year is the journal; a title
+    # that swallowed it gives it back
+    journal = text[: m.start()].rstrip(" .,;").rsplit(". ", 1)[-1].strip()
+    title = rec.title.rstrip(" .")
+    if journal and title.endswith(". " + journal) and len(journal.split()) <= 8:
+        rec.set("title", title[: -len(journal) - 2])
+        rec.set("container-title", journal)
+        conf["container-title"] = conf.get("title", 0.0)
 
 
 # --- one reference string ------------------------------------------------------------------------
 
-_ID_HINT_RX = re.compile(r"10\.\d|pmid|pmc|https?:|www\.|doi|arxiv|isbn", re.IGNORECASE)
+_ID_HINT_RX = re.compile(
+    r"10\.\d|pmid|pmc|https?\s*:|ftp:|www\.|doi|arxiv|corr|abs/|isbn|issn|cited|accessed|retrieved|consult|zugriff|zugegriffen",
+    re.IGNORECASE,
+)
 # "immuno- therapy": a word broken at a line end (not "pre- and post-")
 _BROKEN_WORD_RX = re.compile(r"(?<=[a-z])- (?=[a-z])(?!(?:and|or|to|und|et|ou|y)\b)")
 _ORG_TITLE_RX = re.compile(r"^(?P<org>[^.:;]{3,80}?)\.\s+(?P<title>\S.+)$")
@@ -590,7 +622,7 @@ def organisation_author(rec: Record, conf: dict[str, float]) -> None:
 
 def tag_reference(text: str) -> Record:
     """Parse one reference with the learned tagger; identifiers by rule where rules are surer."""
-    from .fields import take_identifiers
+    from .identifiers import take_identifiers
     from .tagger import tag, tokenize
 
     text = _BROKEN_WORD_RX.sub("", " ".join(text.split()))
@@ -604,27 +636,24 @@ def tag_reference(text: str) -> Record:
     ids = Record()
     if _ID_HINT_RX.search(text):  # the identifier rules are slow to say "none"
         take_identifiers(text, ids)
-    for key in ("DOI", "PMID", "PMCID"):
+    for key in ("DOI", "PMID", "PMCID", "ISBN", "ISSN"):
         if ids.get(key):
             rec.set(key, clean_doi(ids.get(key)) if key == "DOI" else ids.get(key))
             conf.pop(key, None)  # a rule's match, not a guess
+    if ids.custom.get("arxiv"):
+        rec.custom["arxiv"] = ids.custom["arxiv"]
+    if ids.accessed:
+        rec.accessed = ids.accessed
     if ids.get("URL") and not rec.get("URL") and "doi.org/" not in ids.get("URL"):
         rec.set("URL", ids.get("URL"))
     attach_confidence(rec, conf)
     return rec
 
 
-def read_reference(text: str, strict: bool = False) -> Record | None:
-    """One reference string -> Record, or None when it does not read as a reference.
-
-    Two kinds of evidence make a reference (names, title, container, date, volume or page,
-    an identifier). `strict`, for lines of a pasted page that may be anything, asks for a
-    date and two of names, title, container or publisher.
-    """
+def read_reference(text: str) -> Record | None:
+    """One reference string -> Record, or None when it does not read as a reference: two kinds
+    of evidence make one (names, title, container, date, volume or page, an identifier)."""
     rec = tag_reference(text)
-    if strict:
-        parts = (bool(rec.author or rec.editor), bool(rec.title), bool(rec.get("container-title") or rec.get("publisher")))
-        return rec if rec.issued is not None and sum(parts) >= 2 else None
     evidence = (
         bool(rec.author or rec.editor), bool(rec.title), bool(rec.get("container-title")),
         rec.issued is not None, bool(rec.get("volume") or rec.get("page")),
