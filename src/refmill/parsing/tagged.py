@@ -564,7 +564,7 @@ def infer_type(rec: Record, text: str = "") -> str:
 
 # "2014;371(16):1507-17", "2017 Jun;7(6):e577": the NLM source part, read by rule (surer)
 _NLM_SOURCE_RX = re.compile(
-    r"(?<![\w./-])(?P<year>(?:1[5-9]|20)\d\d)(?P<suffix>[a-z]?)(?:\s+(?P<month>[A-Z][a-z]{2,8})\.?(?:\s+\d{1,2})?)?"
+    r"(?P<year>(?:1[5-9]|20)\d\d)(?<![\w./-]\d{4})(?P<suffix>[a-z]?)(?:\s+(?P<month>[A-Z][a-z]{2,8})\.?(?:\s+\d{1,2})?)?"
     r"\s*;\s*(?P<rest>\d[^\s():;,]*\s*(?:\([^()]+\))?\s*(?::\s*[A-Za-z]?\d+(?:\s*[-–]\s*[A-Za-z]?\d+)?)?)(?![\w-])"
 )
 
@@ -599,12 +599,11 @@ def apply_source_rule(text: str, rec: Record, conf: dict[str, float]) -> None:
 
 # --- one reference string ------------------------------------------------------------------------
 
-_ID_HINT_RX = re.compile(
-    r"10\.\d|pmid|pmc|https?\s*:|ftp:|www\.|doi|arxiv|corr|abs/|isbn|issn|cited|accessed|retrieved|consult|zugriff|zugegriffen",
-    re.IGNORECASE,
-)
+# words without which the identifier rules find nothing (they are slow to say so)
+_ID_HINTS = ("10.", "pmid", "pmc", "http", "ftp:", "www.", "doi", "arxiv", "corr", "abs/", "isbn", "issn",
+             "cited", "accessed", "retrieved", "consult", "zugriff", "zugegriffen")
 # "immuno- therapy": a word broken at a line end (not "pre- and post-")
-_BROKEN_WORD_RX = re.compile(r"(?<=[a-z])- (?=[a-z])(?!(?:and|or|to|und|et|ou|y)\b)")
+_BROKEN_WORD_RX = re.compile(r"- (?<=[a-z]- )(?=[a-z])(?!(?:and|or|to|und|et|ou|y)\b)")
 _ORG_TITLE_RX = re.compile(r"^(?P<org>[^.:;]{3,80}?)\.\s+(?P<title>\S.+)$")
 
 
@@ -634,7 +633,8 @@ def tag_reference(text: str) -> Record:
     organisation_author(rec, conf)
     apply_source_rule(text, rec, conf)
     ids = Record()
-    if _ID_HINT_RX.search(text):  # the identifier rules are slow to say "none"
+    low = text.lower()
+    if any(hint in low for hint in _ID_HINTS):
         take_identifiers(text, ids)
     for key in ("DOI", "PMID", "PMCID", "ISBN", "ISSN"):
         if ids.get(key):
