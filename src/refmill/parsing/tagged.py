@@ -10,7 +10,7 @@ from functools import lru_cache
 from ..model import Date, Name, Record, clean_title, normalize_doi, normalize_pages
 from .tagger import Token
 
-LOW_CONFIDENCE = 0.8  # a field whose weakest token is below this is listed in custom["low-confidence"]
+LOW_CONFIDENCE = 0.8  # a field whose weaker boundary is below this is listed in custom["low-confidence"]
 
 # tagger label -> CSL variable (dates, names and identifiers are handled apart)
 _TEXT = {
@@ -541,10 +541,10 @@ _REPORT_RX = re.compile(r"\b(?:report|technical|working paper|preprint|memorandu
 _CONF_RX = re.compile(r"\b(?:proc\.?|proceedings|conference|conf\.|symposium|workshop|congress|meeting)\b", re.IGNORECASE)
 
 
-def infer_type(rec: Record, text: str = "") -> str:
+def infer_type(rec: Record) -> str:
     """CSL type from which fields are there and what the container is called."""
     container = rec.get("container-title")
-    blob = " ".join((container, rec.get("publisher"), rec.get("genre"), text))
+    blob = " ".join((container, rec.get("publisher"), rec.get("genre")))
     if _THESIS_RX.search(blob):
         return "thesis"
     if container and _CONF_RX.search(container):
