@@ -87,7 +87,8 @@ def test_every_file_in_the_folder_is_listed_here(shared):
 def test_export_reads_whole_without_warnings(shared, name):
     fmt, records, problems = load(shared, name)
     assert (fmt, len(records)) == FILES[name]
-    assert problems == []
+    assert [p for p in problems if p.skipped] == []
+    assert all("duplicate key" in p.message for p in problems)  # Mendeley repeats keys: a note each
     for rec in records:
         assert rec.title or rec.author or rec.get("container-title"), rec
         assert rec.type  # every record has a CSL type

@@ -160,3 +160,92 @@ def test_hostile_crossref_json_cannot_inject_into_bibtex():
     assert problems == [] and len(back) == 1
     assert back[0].title == rec.title and len(back[0].author) == 5000
     assert back[0].author[0].family == "F0}" and back[0].doi == rec.doi
+
+
+# --- bad input through the command line: one clear line per problem, the library kept ------
+
+BLOOD_LINE = "Malard F, Mohty M. Acute lymphoblastic leukaemia. Lancet. 2020;395(10230):1146-62.\n"
+
+
+@pytest.mark.parametrize(
+    "name, content, code, message",
+    [
+        ("unclosed.bib", "@article{a, title={ok}, year={2020}}\n@article{b, title={unclosed, year=2020\n", 3,
+         "unclosed.bib:2: malformed BibTeX entry skipped"),
+        ("comma.bib", "@article{a, title={ok}, year={2020}}\n@article{b, title={one} year={2020}}\n", 3,
+         "comma.bib:2: entry 'b': missing comma before 'year'; entry skipped"),
+        ("dup.bib", "@article{a, title={one}}\n@article{a, title={two}}\n", 0,
+         "dup.bib:2: duplicate key 'a': read as another entry under a new key"),
+        ("noer.ris", "TY  - JOUR\nTI  - fine\nER  - \nTY  - JOUR\nTI  - no end\n", 3,
+         "noer.ris:4: RIS record has no ER line: skipped"),
+        ("shape.json", '[1, "a", {"title": "ok"}]', 3, "shape.json[0]: expected a CSL-JSON object, found int"),
+        ("object.json", '{"foo": {"bar": 1}}', 2, "object.json:1: CSL-JSON object without any bibliographic field"),
+        ("deep.json", "[" * 50000 + "]" * 50000, 2, "deep.json: JSON nested too deeply"),
+        ("nul.txt", "abc\x00def", 2, "nul.txt: not a text file (it contains NUL bytes)"),
+    ],
+    ids=lambda v: v if isinstance(v, str) and "." in v and len(v) < 14 else None,
+)
+def test_bad_input_is_named_and_the_library_kept(invoke, tmp_path, name, content, code, message):
+    lib = tmp_path / "lib.bib"
+    seed = tmp_path / "seed.txt"
+    seed.write_text(BLOOD_LINE)
+    assert invoke(["import", seed, "--library", lib]).exit_code == 0
+    before = lib.read_bytes()
+    bad = tmp_path / name
+    bad.write_text(content)
+    result = invoke(["import", bad, "--library", lib])
+    assert result.exit_code == code, result.stderr
+    assert message in result.stderr and "Traceback" not in result.stderr
+    assert {0: "Note:", 3: "Warning:", 2: "Error:"}[code] in result.stderr
+    if code == 2:
+        assert lib.read_bytes() == before  # nothing read: nothing written
+    else:
+        assert lib.read_bytes().startswith(before[:-1].rsplit(b"\n}", 1)[0])  # old entries kept
+
+
+def test_a_directory_or_a_missing_file_is_an_error(invoke, tmp_path):
+    (tmp_path / "empty").mkdir()
+    result = invoke(["import", tmp_path / "empty", "--library", tmp_path / "lib.bib"])
+    assert result.exit_code == 2 and "directory holds no files to read" in result.stderr
+    result = invoke(["parse", tmp_path / "missing.txt"])
+    assert result.exit_code == 2 and result.stderr.strip().endswith("missing.txt: no such file")
+
+
+def test_debug_shows_the_traceback(invoke, tmp_path, monkeypatch):
+    import refmill.cli
+
+    def boom(*a, **k):
+        raise ValueError("kaboom")
+
+    monkeypatch.setattr(refmill.cli, "read_records", boom)
+    src = tmp_path / "a.txt"
+    src.write_text(BLOOD_LINE)
+    plain = invoke(["parse", src])
+    assert plain.exit_code == 2 and "Traceback" not in plain.stderr
+    debug = invoke(["--debug", "parse", src])
+    assert debug.exit_code == 2 and "Traceback" in debug.stderr and "kaboom" in debug.stderr
+    monkeypatch.delenv("REFMILL_DEBUG", raising=False)
+
+
+def test_input_over_the_size_limit_is_refused_unread(tmp_path, monkeypatch):
+    from refmill import inputs
+    from refmill.errors import InputError
+
+    monkeypatch.setattr(inputs, "MAX_INPUT_BYTES", 1000)
+    big = tmp_path / "big.txt"
+    big.write_text("x" * 2000)
+    with pytest.raises(InputError, match="larger than the"):
+        inputs.read_input(str(big))
+
+
+def test_no_eval_pickle_or_shell_on_data():
+    """Nothing in refmill runs code from data: no eval/exec, pickle, shell commands, and XML
+    is parsed only through defusedxml (no entity expansion, no external entities)."""
+    import re as _re
+
+    sources = {p: p.read_text() for p in (ROOT / "src" / "refmill").rglob("*.py")}
+    sources.pop(ROOT / "src" / "refmill" / "parsing" / "train.py")  # reads our training corpora, not user data
+    pattern = _re.compile(r"\b(eval|exec)\(|\bpickle\b|\bmarshal\b|shell\s*=\s*True|os\.system\(|os\.popen\("
+                          r"|(?:ElementTree|ET|etree)\.(?:parse|fromstring|iterparse|XML)\(|xml\.dom|xml\.sax|\byaml\.load\(")
+    offenders = {str(p.relative_to(ROOT)): m.group(0) for p, text in sources.items() for m in [pattern.search(text)] if m}
+    assert offenders == {}

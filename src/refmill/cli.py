@@ -206,11 +206,11 @@ def emit(records: list[Record], fmt: str | None, output: str | None, ascii_only:
 
 
 def report(problems: Iterable[Problem]) -> int:
-    """Name every skipped or doubtful item on stderr; return how many there were."""
+    """Name every skipped or doubtful item on stderr; return how many were skipped."""
     count = 0
     for problem in problems:
-        click.echo(f"Warning: {problem}", err=True)
-        count += 1
+        click.echo(f"{'Warning' if problem.skipped else 'Note'}: {problem}", err=True)
+        count += problem.skipped
     return count
 
 

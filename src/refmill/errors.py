@@ -41,11 +41,16 @@ class CrossrefError(RefmillError):
 
 @dataclass(frozen=True)
 class Problem:
-    """Something skipped or doubtful in the input: data, not a crash."""
+    """Something skipped or doubtful in the input: data, not a crash.
+
+    `skipped` is False for input that was read, but not as written (a duplicate key read
+    under a new key): worth a note, not a partial result.
+    """
 
     source: str
     line: int | None
     message: str
+    skipped: bool = True
 
     def __str__(self) -> str:
         where = self.source if self.line is None else f"{self.source}:{self.line}"

@@ -44,6 +44,7 @@ def load(path: str | os.PathLike[str]) -> list[Record]:
     from .formats import bibtex
 
     records, problems = bibtex.read(text, str(path))
+    problems = [p for p in problems if p.skipped]  # notes (a repeated key) lose nothing
     if problems:
         first = problems[0]
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""

@@ -12,8 +12,7 @@ import re
 import warnings
 from pathlib import Path
 from types import SimpleNamespace
-from xml.etree import ElementTree
-from typing import Iterable
+from typing import Any, Iterable
 
 from ..errors import ExportError
 from ..model import Name, Record
@@ -45,11 +44,24 @@ def style_names() -> list[str]:
     return sorted(p.stem for p in [*folder.glob("*.csl"), *(folder / "dependent").glob("*.csl")])
 
 
+
+def _xml_root(path: Path) -> Any:
+    """Parse a CSL style without entity expansion or external entities (defusedxml)."""
+    from defusedxml import DefusedXmlException
+    from defusedxml.ElementTree import ParseError, parse
+
+    try:
+        return parse(path).getroot()
+    except (DefusedXmlException, ParseError) as exc:
+        raise ExportError(f"{path}: not a usable CSL style ({exc})") from None
+
+
 def style_path(style: str) -> str:
     """The independent style file for a name, alias, dependent style or `.csl` path."""
     if style.endswith(".csl"):
         if not Path(style).is_file():
             raise ExportError(f"{style}: no such style file")
+        _xml_root(Path(style))  # a user's file is input: refuse entity tricks before citeproc reads it
         return style
     name = ALIASES.get(style.lower(), style.lower())
     folder = _styles_dir()
@@ -58,7 +70,7 @@ def style_path(style: str) -> str:
     dependent = folder / "dependent" / f"{name}.csl"
     if dependent.is_file():
         # a journal's style only names its parent: <link rel="independent-parent" href=…/apa>
-        root = ElementTree.parse(dependent).getroot()
+        root = _xml_root(dependent)
         for link in root.iter("{http://purl.org/net/xbiblio/csl}link"):
             parent = folder / (link.get("href", "").rstrip("/").rsplit("/", 1)[-1] + ".csl")
             if link.get("rel") == "independent-parent" and parent.is_file():

@@ -647,6 +647,32 @@ def split_value(raw: str) -> list[str]:
     return parts
 
 
+_NEXT_FIELD_RX = re.compile(r"([A-Za-z][\w:-]*)\s*=")
+
+
+def _missing_comma(raw: str) -> str | None:
+    """The field name that follows a missing comma ("{one} year={2020}" -> "year"), else None.
+
+    An `=` outside braces and quotes cannot be part of a value: the comma before it is lost.
+    """
+    depth, quoted = 0, False
+    for i, ch in enumerate(raw):
+        if ch == "\\":
+            continue
+        if ch == "{":
+            depth += 1
+        elif ch == "}":
+            depth -= 1
+        elif ch == '"' and depth == 0:
+            quoted = not quoted
+        elif ch == "=" and depth == 0 and not quoted:
+            m = None
+            for m in _NEXT_FIELD_RX.finditer(raw[:i + 1]):
+                pass
+            return m.group(1) if m else "="
+    return None
+
+
 def resolve(raw: str, strings: dict[str, str]) -> str:
     """A raw value with enclosing braces/quotes removed and macros (@string, months) expanded."""
     out = []
@@ -825,6 +851,9 @@ def read(text: str, source: str) -> tuple[list[Record], list[Problem]]:
         recovered = getattr(block, "ignore_error_block", None)
         if kind in ("DuplicateFieldKeyBlock", "DuplicateBlockKeyBlock") and isinstance(recovered, Entry):
             entries.append(recovered)  # repeated field (first value kept) or repeated key
+            if kind == "DuplicateBlockKeyBlock":
+                problems.append(Problem(source, line, f"duplicate key {recovered.key!r}: read as another entry under a new key",
+                                        skipped=False))
             continue
         err = getattr(block, "error", None)
         # bibtexparser's BlockAbortedException keeps its reason apart from str(err)
@@ -836,12 +865,20 @@ def read(text: str, source: str) -> tuple[list[Record], list[Problem]]:
     for s in library.strings:  # strings may use earlier strings
         strings[s.key.lower()] = resolve(s.value, strings)
     resolved = []
-    for entry in entries:
+    for entry in list(entries):
         values: dict[str, str] = {}
         for f in entry.fields:
             if isinstance(f.value, str):
+                follower = _missing_comma(f.value)
+                if follower:
+                    problems.append(Problem(source, (f.start_line or entry.start_line or 0) + 1,
+                                            f"entry {entry.key!r}: missing comma before {follower!r}; entry skipped"))
+                    break
                 values.setdefault(f.key.lower(), resolve(f.value, strings))
-        resolved.append(values)
+        else:
+            resolved.append(values)
+            continue
+        entries.remove(entry)
     by_key = {e.key.lower(): (e, v) for e, v in zip(entries, resolved)}
     for entry, values in zip(entries, resolved):
         for field, whole in (("xdata", True), ("crossref", False)):
