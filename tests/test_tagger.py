@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from refmill.parsing import parse_text
 from refmill.parsing.tagged import (
     LOW_CONFIDENCE,
+    Segment,
     clean_pages,
     clean_title_text,
     parse_date,
@@ -20,6 +21,8 @@ from refmill.parsing.tagged import (
     split_names,
     split_volume,
     tag_reference,
+    title_fallback,
+    to_record,
 )
 from refmill.parsing.tagger import tokenize
 
@@ -55,6 +58,8 @@ def families(names):
         ("Abd El Aal, M.I., et M.M. Sadawy", ["Abd El Aal", "Sadawy"], False),
         ("De Vany, Arthur and David Walls", ["De Vany", "Walls"], False),
         ("Kent TA, Perez Polo JR", ["Kent", "Perez Polo"], False),
+        ("BERNARD, Paul. TROUVE, Simone.", ["BERNARD", "TROUVE"], False),
+        ("Carde, Soufiane. Hatif, Séverine. Samama, Diane.", ["Carde", "Hatif", "Samama"], False),
     ],
     ids=lambda v: v if isinstance(v, str) else None,
 )
@@ -70,6 +75,11 @@ def test_given_names_and_suffixes():
         ("Lee", "Mary Ann", ""), ("Smith", "J. A.", ""), ("Cooper", "R.", "Jr.")]
     names, _ = split_names("Modis L Jr, Smith JA")
     assert [(n.family, n.given, n.suffix) for n in names] == [("Modis", "L.", "Jr"), ("Smith", "J. A.", "")]
+
+
+def test_a_given_name_loses_the_sentence_period_but_initials_keep_theirs():
+    names, _ = split_names("Malik, Zahid. Smith, J. Brown, Wm.")
+    assert [(n.family, n.given) for n in names] == [("Malik", "Zahid"), ("Smith", "J."), ("Brown", "Wm.")]
 
 
 def test_editor_lists_lose_their_markers():
@@ -111,6 +121,36 @@ def test_titles_keep_question_marks_and_inner_quotes():
     assert clean_title_text("“Is it a “nested” quote?”,") == "Is it a “nested” quote?"
     assert clean_title_text("Why not!.") == "Why not!"
     assert clean_title_text("A plain title.") == "A plain title"
+
+
+def test_a_quoted_title_ends_at_its_closing_quote():
+    rec, _ = to_record([Segment("author", "BOZON, Michel,", 0.9),
+                        Segment("title", "« Démographie et sexualité », in CASELLI, Graziella et alii, Démographie", 0.6)])
+    assert rec.title == "Démographie et sexualité"
+    rec, _ = to_record([Segment("title", 'The "good" life and its critics.', 0.9)])
+    assert rec.title == 'The "good" life and its critics'
+
+
+def seg_labels(segs):
+    return [(s.label, s.text) for s in segs]
+
+
+def test_a_book_title_read_as_a_note_is_taken_as_the_title():
+    segs = [Segment("author", "Barthes, Roland", 0.9), Segment("date", "1977.", 0.9),
+            Segment("note", "Image-Music-Text. Trans. Stephen Heath.", 0.7), Segment("location", "New York:", 0.9),
+            Segment("publisher", "Hill & Wang.", 0.9)]
+    out = title_fallback(segs)
+    assert seg_labels(out)[2:4] == [("title", "Image-Music-Text."), ("note", "Trans. Stephen Heath.")]
+    assert out[2].confidence <= 0.5  # a guess, flagged as one
+    # a ditto line for the author: the name read is the title
+    segs = [Segment("author", "———. Steppenwolf.", 0.8), Segment("note", "Translated by Basil Creighton.", 0.8),
+            Segment("publisher", "Bantam Books,", 0.9)]
+    assert seg_labels(title_fallback(segs))[0] == ("title", "Steppenwolf.")
+    # the tagger found a title or a container: nothing to do
+    segs = [Segment("author", "Smith, J.", 0.9), Segment("note", "Notes. More.", 0.5), Segment("title", "T.", 0.9)]
+    assert title_fallback(segs) == segs
+    segs = [Segment("author", "Smith, J.", 0.9), Segment("container", "Nature", 0.9), Segment("note", "x. y.", 0.5)]
+    assert title_fallback(segs) == segs
 
 
 def test_tokens_keep_punctuation_and_cut_glued_numbers():
@@ -171,6 +211,17 @@ def test_hard_cases(text, want):
         "truncated": rec.truncated, "type": rec.type, **rec.fields,
     }
     assert {k: got.get(k) for k in want} == want
+
+
+def test_features_are_the_pinned_set():
+    from refmill.parsing.tagger import features
+
+    feats = [[f.decode() for f in token] for token in
+             features(tokenize("Lanner, R.M. 1982. Adaptations of pine. In: Canad. J. Forest Res. 12: 391-402."))]
+    canad = feats[7]
+    assert {"w=canad", "abbr", "ain", "ay", "nd=4", "sent=2", "s-1=Aa", "s+1=A", "t|s+1=.|A"} <= set(canad)
+    assert any(f.startswith("sl=") for f in canad) and "pos=5" in canad
+    assert "ain" not in feats[6]  # "In:" itself is the marker; what follows is inside
 
 
 def test_line_break_hyphens_in_pdf_text_are_tokens_not_breaks():

@@ -51,8 +51,15 @@ def segments(text: str, tokens: list[Token], labels: list[str], probs: dict[int,
 _QUOTE_PAIRS = {'"': '"', "“": "”", "„": "“", "«": "»", "‘": "’", "'": "'", "‚": "‘"}
 
 
+_EDGE_OPENERS = frozenset(_QUOTE_PAIRS) | {"(", "["}
+_EDGE_CLOSERS = frozenset(_QUOTE_PAIRS.values()) | frozenset(")]\"”»’")
+
+
 def _strip_brackets(text: str) -> str:
     """Drop edge punctuation and brackets or quotes that do not balance inside the value."""
+    text = text.strip(_EDGE)
+    if not text or text[0] not in _EDGE_OPENERS and text[-1] not in _EDGE_CLOSERS:
+        return text  # most values: nothing more to do
     prev = None
     while prev != text:
         prev = text
@@ -84,6 +91,16 @@ def clean_title_text(text: str) -> str:
     text = _TITLE_EDGE_RX.sub("", text.strip())
     text = clean_title(text).strip(" ,;:")
     return clean_text(text) if not text.endswith(("?", "!")) else text.strip(" \"“”«»,;:")
+
+
+_CLOSED_QUOTE_RX = re.compile(r"^[«“\"]?\s*(?P<title>[^«“»”\"]{3,}?)\s*[»”\"][.,:;]?\s+\S")
+
+
+def quoted_title(text: str) -> str:
+    """A title in quotes ends at its closing quote: "« Démographie et sexualité », in
+    CASELLI, …" -> "Démographie et sexualité" (the tagger ran on into the book)."""
+    m = _CLOSED_QUOTE_RX.match(text)
+    return m.group("title") if m else text
 
 
 _IN_RX = re.compile(r"^(?:in|en|dans|im)\s*:?\s+(?=\S)", re.IGNORECASE)
@@ -140,7 +157,7 @@ _PAGES_PREFIX_RX = re.compile(r"^(?:pages?|pgs?\.?|pp?\.?|s\.)\s*", re.IGNORECAS
 _PAGE_COUNT_RX = re.compile(r"^(\d+)\s*(?:pp?\.?|pages|s\.|seiten)$", re.IGNORECASE)
 
 
-_DASH_SPACE_RX = re.compile(r"\s*([-–—])\s*")
+_DASH_SPACE_RX = re.compile(r"\s+(?=[-–—])|(?<=[-–—])\s+")
 
 
 def clean_pages(text: str) -> tuple[str, str]:
@@ -152,11 +169,14 @@ def clean_pages(text: str) -> tuple[str, str]:
     if m:
         return "", m.group(1)
     text = clean_text(_PAGES_PREFIX_RX.sub("", text))
-    return normalize_pages(_DASH_SPACE_RX.sub(r"\1", text)), ""
+    return normalize_pages(_DASH_SPACE_RX.sub("", text) if " " in text else text), ""
 
 
 _YEAR_RX = re.compile(r"(?<!\d)(1[5-9]\d\d|20\d\d)([a-z])?(?![\d])")
 _IN_PRESS_RX = re.compile(r"\b(?:in press|forthcoming|accepted|submitted|to appear|im druck|sous presse)\b", re.IGNORECASE)
+
+
+_WORDS3_RX = re.compile(r"[^\W\d_]{3,}")
 
 
 def parse_date(text: str) -> tuple[Date | None, str]:
@@ -166,7 +186,7 @@ def parse_date(text: str) -> tuple[Date | None, str]:
         press = _IN_PRESS_RX.search(text)
         return (Date(literal=press.group(0).lower()), "") if press else (None, "")
     month = None
-    for word in re.findall(r"[^\W\d_]{3,}", text.lower()):
+    for word in _WORDS3_RX.findall(text.lower()):
         month = MONTHS.get(word[:3]) if word[:3] in MONTHS and (len(word) == 3 or word in _MONTH_NAMES) else None
         if month:
             break
@@ -189,7 +209,7 @@ _ORG_WORDS = frozenset(
     collaboration council agency department university board foundation centre center team
     network office ministry commission bureau service services federation alliance working
     project program programme union corporation inc ltd company college academy panel
-    investigators""".split()
+    investigators centers centres institutes agencies associations societies""".split()
 )
 _EDITOR_NOISE_RX = re.compile(
     r"\(?\b(?:eds?|editors?|editado por|hrsg|hg|dir|coord|comps?|trans)\b\.?\)?(?:\s*by\b)?|\(\s*\)",
@@ -199,6 +219,7 @@ _EDITOR_LEAD_RX = re.compile(r"^(?:in|edited by|ed\. by|eds?\.?)\s*:?\s+", re.IG
 _ORG_ABBREVIATION_RX = re.compile(r"\s*\([A-Z][A-Za-z&. ]{1,12}\)$")  # "National Science Foundation (NSF)"
 _LIST_RX = re.compile(r"[,;&]|\band\b")
 _AND_RX = re.compile(r"\s*(?:[;&/]|\b(?i:and|und)\b|(?<!\S)(?:et|y|e)(?!\S)(?!\s*al\b))\s*")
+_ET_AL_HINT_RX = re.compile(r"al\b|others|etc|…|\.\.\.", re.IGNORECASE)  # cheaper to rule out
 _ET_AL_RX = re.compile(r",?\s*(?:\bet\.?\s*al\b\.?|\band others\b|\betc\b\.?|…|\.\.\.)", re.IGNORECASE)
 
 
@@ -209,12 +230,14 @@ def _initial_word(word: str) -> bool:
     if not core.isalpha() or len(core) > 4:
         return False
     if "." in word:
-        pieces = [p for p in re.split(r"[.–-]+", word) if p]
+        pieces = [p for p in _INITIAL_SPLIT_RX.split(word) if p]
         return all(p.isupper() and len(p) <= 3 or len(p) == 2 and p[0].isupper() and p[1].islower() for p in pieces)
     return core.isupper() and len(core) <= 3
 
 
-_CAPITALS_RX = re.compile(r"([A-ZА-ЯЁ])(?=[A-ZА-ЯЁ])")
+_CAPITALS_RX = re.compile(r"(?<=[A-ZА-ЯЁ])(?=[A-ZА-ЯЁ])")
+_INITIAL_SPLIT_RX = re.compile(r"[.–-]+")
+_PERIOD_LETTER_RX = re.compile(r"\.(?=[^\W\d_])")
 
 
 def _format_initials(text: str) -> str:
@@ -222,8 +245,8 @@ def _format_initials(text: str) -> str:
     text = text.replace(" ", "")
     if "." not in text and "-" not in text:
         return " ".join(c + "." for c in text)
-    text = _CAPITALS_RX.sub(r"\1. ", text)  # "LR." -> "L. R."
-    text = re.sub(r"\.(?=[^\W\d_])", ". ", text)
+    text = _CAPITALS_RX.sub(". ", text)  # "LR." -> "L. R."
+    text = _PERIOD_LETTER_RX.sub(". ", text)
     return text + "." if text[-1].isalpha() else text
 
 
@@ -233,9 +256,14 @@ def _is_initials(part: str) -> bool:
     return bool(words) and all(_initial_word(w) for w in words)
 
 
+_SENTENCE_END_RX = re.compile(r"(?<=[^\W\d_][a-zà-ÿ]{3})\.$")  # "Zahid." (not "J." or "Wm.")
+
+
 def _given(text: str) -> str:
     text = text.strip(" ,")
-    return _format_initials(text) if _is_initials(text) and len(text) <= 12 else text
+    if _is_initials(text) and len(text) <= 12:
+        return _format_initials(text)
+    return _SENTENCE_END_RX.sub("", text)
 
 
 _LETTERS_RX = re.compile(r"[^\W\d_]+")
@@ -261,7 +289,7 @@ def _name(family: str, given: str = "") -> Name:
                 suffix=suffix)
 
 
-_GLUED_INITIAL_RX = re.compile(r"\b([A-Z])\s*\.\s*(?=[A-Z-])")
+_GLUED_INITIAL_RX = re.compile(r"\b([A-Z])(?:\s+\.\s*|\.(?:|\s\s+))(?=[A-Z-])")  # not "J. A": as is
 
 
 _PUNCT_WORD_RX = re.compile(r"(?:^|\s)[^\w\s]+(?:\s|$)|\d")
@@ -328,7 +356,9 @@ def _given_like(part: str) -> bool:
     )
 
 
-_SPACE_BEFORE_RX = re.compile(r"\s+([,.;])")
+# "BERNARD, Paul. TROUVE, Simone.": a period between two inverted names separates them
+_NAME_PERIOD_RX = re.compile(r"(?<=[^\W\d_][^\W\d_A-Z])\.\s+(?=[^\W\d_][^\W\d_]+,\s+[^\W\d_])")
+_SPACE_BEFORE_RX = re.compile(r"\s+(?=[,.;])")
 _NO_SPACE_AFTER_RX = re.compile(r",(?=[^\s\d])")
 _LEAD_INITIALS_RX = re.compile(r"^((?:[A-Z]{1,3}\.))\s+([^\W\d_][^\W\d_'’-]+.*)$")
 _SUFFIX_RX = re.compile(r"(?:jr|sr|ii|iii|iv|2nd|3rd)\.?", re.IGNORECASE)
@@ -336,11 +366,15 @@ _SUFFIX_RX = re.compile(r"(?:jr|sr|ii|iii|iv|2nd|3rd)\.?", re.IGNORECASE)
 
 def split_names(text: str, editors: bool = False) -> tuple[list[Name], bool]:
     """A printed author or editor list -> names, and whether it ended in "et al."."""
-    text = _SPACE_BEFORE_RX.sub(r"\1", text.strip())  # PDF spacing: "Rykoff ,E .S ."
+    text = _SPACE_BEFORE_RX.sub("", text.strip())  # PDF spacing: "Rykoff ,E .S ."
     text = _NO_SPACE_AFTER_RX.sub(", ", text)
-    truncated = bool(_ET_AL_RX.search(text))
+    if ". " in text:
+        text = _NAME_PERIOD_RX.sub("; ", text)
+    truncated = bool(_ET_AL_HINT_RX.search(text) and _ET_AL_RX.search(text))
     text = text.split("…")[0].split("...")[0]  # APA: six names, "…", the last: keep the first run
-    text = _GLUED_INITIAL_RX.sub(r"\1. ", _ET_AL_RX.sub("", text)).replace(". -", ".-")
+    if truncated:
+        text = _ET_AL_RX.sub("", text)
+    text = _GLUED_INITIAL_RX.sub(r"\1. ", text).replace(". -", ".-")
     if editors:
         text = _EDITOR_LEAD_RX.sub("", text)
         text = _EDITOR_NOISE_RX.sub("", text)
@@ -417,6 +451,7 @@ _CONFIDENCE_KEY = {"date": "issued", "container": "container-title", "collection
                    "location": "publisher-place", "pages": "page", "doi": "DOI", "url": "URL", "isbn": "ISBN"}
 
 
+_TWO_LOWER_RX = re.compile(r"\s[a-z][\w'’-]*\s+[a-z]")  # what _AUTHOR_TAIL_RX needs; much cheaper to rule out
 _AUTHOR_TAIL_RX = re.compile(r"^(?P<names>.*?[.,])\s+(?P<tail>(?:[A-Z]\w*\s+)?(?P<words>[a-z][\w'’-]*\s+[a-z][\w'’-]*)\b.*)$")
 
 
@@ -426,7 +461,7 @@ def split_author_tail(segs: list[Segment]) -> list[Segment]:
     out = []
     has_title = any(s.label == "title" for s in segs)
     for seg in segs:
-        m = _AUTHOR_TAIL_RX.match(seg.text) if seg.label == "author" else None
+        m = _AUTHOR_TAIL_RX.match(seg.text) if seg.label == "author" and _TWO_LOWER_RX.search(seg.text) else None
         if m and not any(w in _PARTICLES or w in ("et", "and", "und") for w in m.group("words").split()):
             out.append(Segment("author", m.group("names"), seg.confidence))
             if not has_title:
@@ -437,9 +472,36 @@ def split_author_tail(segs: list[Segment]) -> list[Segment]:
     return out
 
 
+_DITTO_RX = re.compile(r"^[-‐‑‒–—―_]{2,}\s*[.,]?\s*(?P<rest>\S.*)$")  # "———. Steppenwolf.": same author as above
+_FIRST_SENTENCE_RX = re.compile(r"^(?P<first>.+?[^\W\d_]{2}[.?!])(?:\s+(?=\S)|$)")
+_SOURCE_LABELS = frozenset(("container", "location", "publisher", "volume", "pages", "issue"))
+
+
+def title_fallback(segs: list[Segment]) -> list[Segment]:
+    """A book whose title the tagger missed: "Barthes, Roland 1977. Image-Music-Text. Trans.
+    Stephen Heath. New York: …" (the sentence after the names and date, before the
+    publisher, read as a note) or "———. Steppenwolf. Translated by …" (a ditto line for the
+    author, read as a name)."""
+    if any(s.label in ("title", "container") for s in segs):
+        return segs
+    for k, seg in enumerate(segs):
+        if seg.label in _SOURCE_LABELS:
+            break
+        if seg.label == "author" and (m := _DITTO_RX.match(seg.text)):
+            return segs[:k] + [Segment("title", m.group("rest"), min(seg.confidence, 0.5))] + segs[k + 1:]
+        if seg.label == "note" and k and segs[k - 1].label in ("author", "editor", "date"):
+            m = _FIRST_SENTENCE_RX.match(seg.text)
+            if not m:
+                break
+            title, rest = m.group("first"), seg.text[m.end():]
+            out = segs[:k] + [Segment("title", title, min(seg.confidence, 0.5))]
+            return out + ([Segment("note", rest, seg.confidence)] if rest else []) + segs[k + 1:]
+    return segs
+
+
 def to_record(segs: list[Segment]) -> tuple[Record, dict[str, float]]:
     """The first segment of each field gives its value; also each field's confidence."""
-    segs = split_author_tail(segs)
+    segs = title_fallback(split_author_tail(segs))
     rec = Record()
     conf: dict[str, float] = {}
     for seg in segs:
@@ -457,7 +519,7 @@ def to_record(segs: list[Segment]) -> tuple[Record, dict[str, float]]:
             if truncated and label == "author":
                 rec.custom["truncated"] = True
         elif label == "title":
-            value = clean_title_text(seg.text)
+            value = clean_title_text(quoted_title(seg.text))
             if not value:
                 continue
             rec.set("title", value)
@@ -604,7 +666,7 @@ _ID_HINTS = ("10.", "pmid", "pmc", "http", "ftp:", "www.", "doi", "arxiv", "corr
              "cited", "accessed", "retrieved", "consult", "zugriff", "zugegriffen")
 # "immuno- therapy": a word broken at a line end (not "pre- and post-")
 _BROKEN_WORD_RX = re.compile(r"- (?<=[a-z]- )(?=[a-z])(?!(?:and|or|to|und|et|ou|y)\b)")
-_ORG_TITLE_RX = re.compile(r"^(?P<org>[^.:;]{3,80}?)\.\s+(?P<title>\S.+)$")
+_ORG_TITLE_RX = re.compile(r"^(?P<org>[^.:;]{3,80}?)[.:]\s+(?P<title>\S.+)$")
 
 
 def organisation_author(rec: Record, conf: dict[str, float]) -> None:
@@ -615,7 +677,7 @@ def organisation_author(rec: Record, conf: dict[str, float]) -> None:
     m = _ORG_TITLE_RX.match(rec.title)
     if m and _is_org(m.group("org")) and len(m.group("org").split()) <= 8:
         rec.author = [Name(literal=m.group("org"))]
-        rec.set("title", m.group("title"))
+        rec.set("title", clean_title_text(m.group("title")))
         conf["author"] = conf.get("title", 0.0)
 
 
