@@ -199,6 +199,32 @@ HARD_CASES = [
      {"author": ["Brown", "Green"], "year": None, "date": "in press"}),
     ("이정명, 심신통합적 움직임 교육으로서의 무브먼트 리츄얼에 관한 고찰, 무용역사기록학 제32집, 2014.",
      {"author": ["이정명"], "year": 2014}),
+    ("Smith, J. (2014, March 3). A study of rivers. River Journal, 12(3), 45-67.",
+     {"author": ["Smith"], "title": "A study of rivers", "container-title": "River Journal", "year": 2014,
+      "month": 3, "volume": "12", "issue": "3", "page": "45-67"}),
+    ("Brown, K. (2019). Stop the presses! Media Review, 4, 1-9.",
+     {"title": "Stop the presses!", "container-title": "Media Review", "volume": "4", "page": "1-9"}),
+    ("John Smith and Mary Jones. A title about things. Journal of Things, 3:1-9, 2001.",
+     {"author": ["Smith", "Jones"], "title": "A title about things", "year": 2001, "volume": "3", "page": "1-9"}),
+    # French: SURNAME, Given. as sentences of their own
+    ("BERNARD, Paul. TROUVE, Simone. Sémiologie psychiatrique. Paris : MASSON, 1997. 259 p.",
+     {"author": ["BERNARD", "TROUVE"], "title": "Sémiologie psychiatrique", "publisher": "MASSON", "year": 1997,
+      "number-of-pages": "259", "type": "book"}),
+    # a book title the tagger reads as a note; a ditto line for the author
+    ("Barthes, Roland 1977. Image-Music-Text. Trans. Stephen Heath. New York: Hill & Wang.",
+     {"author": ["Barthes"], "title": "Image-Music-Text", "publisher": "Hill & Wang", "year": 1977}),
+    ("———. Steppenwolf. Translated by Basil Creighton; revised by Joseph Mileck. New York: Bantam Books, 1969.",
+     {"author": [], "title": "Steppenwolf", "publisher": "Bantam Books", "year": 1969}),
+    # a quoted title ends at its closing quote
+    ("BOZON, Michel, « Démographie et sexualité », in CASELLI, Graziella et alii, Démographie : analyse et "
+     "synthèse, INED, 2002, p. 303-321, tome 2.",
+     {"author": ["BOZON"], "title": "Démographie et sexualité", "year": 2002, "page": "303-321"}),
+    # an organisation with "and" in its name is one author
+    ('Centers for Disease Control and Prevention: "Prevention and control of influenza: recommendations of the '
+     'Advisory Committee on Immunization Practices (ACIP)." MMWR Recomm Rep 2010;59:1-62.',
+     {"author": ["Centers for Disease Control and Prevention"], "container-title": "MMWR Recomm Rep",
+      "title": "Prevention and control of influenza: recommendations of the Advisory Committee on Immunization "
+               "Practices (ACIP)", "year": 2010, "volume": "59", "page": "1-62"}),
 ]
 
 
@@ -207,6 +233,7 @@ def test_hard_cases(text, want):
     rec = tag_reference(text)
     got = {
         "author": families(rec.author), "editor": families(rec.editor), "year": rec.year,
+        "month": rec.issued.month if rec.issued else None,
         "date": rec.issued.literal if rec.issued else None,
         "truncated": rec.truncated, "type": rec.type, **rec.fields,
     }

@@ -93,12 +93,13 @@ def clean_title_text(text: str) -> str:
     return clean_text(text) if not text.endswith(("?", "!")) else text.strip(" \"“”«»,;:")
 
 
-_CLOSED_QUOTE_RX = re.compile(r"^[«“\"]?\s*(?P<title>[^«“»”\"]{3,}?)\s*[»”\"][.,:;]?\s+\S")
+_CLOSED_QUOTE_RX = re.compile(r"^[«“\"]?\s*(?P<title>[^«“»”\"]{3,}?)\s*[»”\"][,:;]?\s+\S")
 
 
 def quoted_title(text: str) -> str:
     """A title in quotes ends at its closing quote: "« Démographie et sexualité », in
-    CASELLI, …" -> "Démographie et sexualité" (the tagger ran on into the book)."""
+    CASELLI, …" -> "Démographie et sexualité" (the tagger ran on into the book). Not when a
+    sentence ends after the quote: "\"Alors on a ri\". Die (Miss-)Geburt …" is one title."""
     m = _CLOSED_QUOTE_RX.match(text)
     return m.group("title") if m else text
 
@@ -216,8 +217,11 @@ _EDITOR_NOISE_RX = re.compile(
     re.IGNORECASE,
 )
 _EDITOR_LEAD_RX = re.compile(r"^(?:in|edited by|ed\. by|eds?\.?)\s*:?\s+", re.IGNORECASE)
-_ORG_ABBREVIATION_RX = re.compile(r"\s*\([A-Z][A-Za-z&. ]{1,12}\)$")  # "National Science Foundation (NSF)"
+_ORG_ABBREVIATION_RX = re.compile(r"\s*\([A-Z][A-Za-z&. ]{1,12}\)?$")  # "National Science Foundation (NSF)"
 _LIST_RX = re.compile(r"[,;&]|\band\b")
+# "Centers for Disease Control and Prevention", "Department of Health and Human Services":
+# one organisation, its "and" no list
+_ORG_AND_RX = re.compile(r"[^,;&]*\b(?:for|of|on)\b[^,;&]*\band\b[^,;&]*")
 _AND_RX = re.compile(r"\s*(?:[;&/]|\b(?i:and|und)\b|(?<!\S)(?:et|y|e)(?!\S)(?!\s*al\b))\s*")
 _ET_AL_HINT_RX = re.compile(r"al\b|others|etc|…|\.\.\.", re.IGNORECASE)  # cheaper to rule out
 _ET_AL_RX = re.compile(r",?\s*(?:\bet\.?\s*al\b\.?|\band others\b|\betc\b\.?|…|\.\.\.)", re.IGNORECASE)
@@ -381,7 +385,7 @@ def split_names(text: str, editors: bool = False) -> tuple[list[Name], bool]:
     text = text.strip(" ,;:()[]")
     if not text:
         return [], truncated
-    if _is_org(text) and not _LIST_RX.search(text):
+    if _is_org(text) and (not _LIST_RX.search(text) or _ORG_AND_RX.fullmatch(text)):
         return [Name(literal=_ORG_ABBREVIATION_RX.sub("", text.rstrip(".")))], truncated
     names: list[Name] = []
     for chunk in _AND_RX.split(text):
