@@ -153,6 +153,32 @@ def test_a_book_title_read_as_a_note_is_taken_as_the_title():
     assert title_fallback(segs) == segs
 
 
+def test_a_book_read_as_a_container_gets_its_title_back():
+    rec, conf = to_record([Segment("editor", "Jackson, Michael (Ed.).", 0.9), Segment("container", "Things as They Are.", 0.9),
+                           Segment("location", "Bloomington:", 0.9), Segment("publisher", "Indiana University Press,", 0.9),
+                           Segment("date", "1996.", 0.9)])
+    assert (rec.title, rec.get("container-title"), rec.type) == ("Things as They Are", "", "book")
+    assert conf["title"] <= 0.5 and "container-title" not in conf
+    # a journal article keeps its container: it has a volume
+    rec, _ = to_record([Segment("container", "Nature", 0.9), Segment("volume", "410", 0.9),
+                        Segment("publisher", "Macmillan", 0.9)])
+    assert (rec.title, rec.get("container-title")) == ("", "Nature")
+    # a title that runs into ". In Book" gives the book back
+    rec, _ = to_record([Segment("title", "Magnetometry. In Remote Sensing in Archaeology,", 0.7),
+                        Segment("pages", "pp. 205-233.", 0.9)])
+    assert (rec.title, rec.get("container-title")) == ("Magnetometry", "Remote Sensing in Archaeology")
+
+
+def test_a_physics_section_letter_gives_the_volume_glued_to_it_back():
+    rec, _ = to_record([Segment("author", "C. Bouchard, T. Kurth,", 0.9), Segment("container", "Phys. Rev. D96,", 0.8),
+                        Segment("pages", "014504", 0.9), Segment("date", "(2017)", 0.9)])
+    assert (rec.get("container-title"), rec.get("volume"), rec.get("page")) == ("Phys. Rev. D", "96", "014504")
+    rec, _ = to_record([Segment("container", "Nucl.Phys. B214,", 0.8), Segment("volume", "285", 0.9)])
+    assert (rec.get("container-title"), rec.get("volume")) == ("Nucl.Phys. B214", "285")  # a volume already: as is
+    rec, _ = to_record([Segment("container", "Annals of Physics 12", 0.8)])
+    assert rec.get("container-title") == "Annals of Physics 12"  # no section letter
+
+
 def test_tokens_keep_punctuation_and_cut_glued_numbers():
     words = [t.text for t in tokenize("Lancet. 2014;371(16):1507-17. doi:10.1056/X(1)2 Med.39")]
     assert words == ["Lancet.", "2014;", "371", "(16):", "1507-17.", "doi:10.1056/X(1)2", "Med.", "39"]

@@ -216,6 +216,7 @@ _EDITOR_NOISE_RX = re.compile(
     r"\(?\b(?:eds?|editors?|editado por|hrsg|hg|dir|coord|comps?|trans)\b\.?\)?(?:\s*by\b)?|\(\s*\)",
     re.IGNORECASE,
 )
+_EDITED_RX = re.compile(r"[,(]\s*(?:eds?|editors?|hrsg|hg)\.?\)?[.,:]?$", re.IGNORECASE)
 _EDITOR_LEAD_RX = re.compile(r"^(?:in|edited by|ed\. by|eds?\.?)\s*:?\s+", re.IGNORECASE)
 _ORG_ABBREVIATION_RX = re.compile(r"\s*\([A-Z][A-Za-z&. ]{1,12}\)?$")  # "National Science Foundation (NSF)"
 _LIST_RX = re.compile(r"[,;&]|\band\b")
@@ -503,6 +504,32 @@ def title_fallback(segs: list[Segment]) -> list[Segment]:
     return segs
 
 
+_IN_CONTAINER_RX = re.compile(r"\.\s+In:?\s+(?=[A-Z])")
+_SECTION_VOLUME_RX = re.compile(r"^(?P<journal>.*[\s.][A-Z])(?P<volume>\d{1,4})$")  # "Phys. Rev. D96"
+
+
+def book_title(rec: Record, conf: dict[str, float]) -> None:
+    """The tagger's container where it is the title: a book with no title but a publisher and
+    no volume or pages ("Jackson, Michael (Ed.). Things as They Are. Bloomington: Indiana
+    University Press, 1996."); a title that runs into ". In Book" gives the book back; a
+    physics journal's section letter keeps the volume glued to it ("Phys. Rev. D96")."""
+    container = rec.get("container-title")
+    if container and not rec.title and rec.get("publisher") and not (rec.get("volume") or rec.get("page")):
+        rec.set("title", container)
+        rec.fields.pop("container-title")
+        conf["title"] = min(conf.pop("container-title", 1.0), 0.5)
+    elif rec.title and (m := _IN_CONTAINER_RX.search(rec.title)) and not container:
+        rec.set("container-title", rec.title[m.end():])
+        rec.set("title", rec.title[: m.start()])
+        conf["container-title"] = min(conf.get("title", 1.0), 0.5)
+    container = rec.get("container-title")
+    if container and not rec.get("volume") and (m := _SECTION_VOLUME_RX.match(container)):
+        # "Phys. Rev. D96, 014504 (2017)": the journal's section letter, then the volume
+        rec.set("container-title", m.group("journal"))
+        rec.set("volume", m.group("volume"))
+        conf["volume"] = conf.get("container-title", 1.0)
+
+
 def to_record(segs: list[Segment]) -> tuple[Record, dict[str, float]]:
     """The first segment of each field gives its value; also each field's confidence."""
     segs = title_fallback(split_author_tail(segs))
@@ -512,6 +539,8 @@ def to_record(segs: list[Segment]) -> tuple[Record, dict[str, float]]:
         label = seg.label
         if label in _SKIPPED:
             continue
+        if label == "author" and _EDITED_RX.search(seg.text):
+            label = "editor"  # "Bruford, A. J. and D. A. MacDonald, eds.": the book's editors
         key = _CONFIDENCE_KEY.get(label, label)
         if key in conf:
             continue
@@ -588,6 +617,7 @@ def to_record(segs: list[Segment]) -> tuple[Record, dict[str, float]]:
                     rec.issued = Date(int(m.group(1)))
                     conf["issued"] = min(seg.confidence, 0.5)
                     break
+    book_title(rec, conf)
     rec.type = infer_type(rec)
     return rec, conf
 
@@ -666,7 +696,8 @@ def apply_source_rule(text: str, rec: Record, conf: dict[str, float]) -> None:
 # --- one reference string ------------------------------------------------------------------------
 
 # words without which the identifier rules find nothing (they are slow to say so)
-_ID_HINTS = ("10.", "pmid", "pmc", "http", "ftp:", "www.", "doi", "arxiv", "corr", "abs/", "isbn", "issn",
+_DOI_HINT_RX = re.compile(r"10\.\d{4}")  # not "pp. 110." as a bare "10." would
+_ID_HINTS = ("pmid", "pmc", "http", "ftp:", "www.", "doi", "arxiv", "corr", "abs/", "isbn", "issn",
              "cited", "accessed", "retrieved", "consult", "zugriff", "zugegriffen")
 # "immuno- therapy": a word broken at a line end (not "pre- and post-")
 _BROKEN_WORD_RX = re.compile(r"- (?<=[a-z]- )(?=[a-z])(?!(?:and|or|to|und|et|ou|y)\b)")
@@ -700,7 +731,7 @@ def tag_reference(text: str) -> Record:
     apply_source_rule(text, rec, conf)
     ids = Record()
     low = text.lower()
-    if any(hint in low for hint in _ID_HINTS):
+    if _DOI_HINT_RX.search(text) or any(hint in low for hint in _ID_HINTS):
         take_identifiers(text, ids)
     for key in ("DOI", "PMID", "PMCID", "ISBN", "ISSN"):
         if ids.get(key):
