@@ -363,6 +363,26 @@ def test_training_is_deterministic(shared, tmp_path):
     assert digests[0] == digests[1]
 
 
+def test_the_development_slice_is_apart_from_the_held_out_part(shared, tmp_path, monkeypatch):
+    from refmill.parsing import train as train_module
+
+    with (shared / "data" / "parse_train.jsonl").open(encoding="utf-8") as fh:
+        texts = [json.loads(line)["text"] for line, _ in zip(fh, range(2000))]
+    dev = [t for t in texts if train_module.dev_slice(t)]
+    assert not any(train_module.held_out(t) for t in dev)
+    assert 0.03 < len(dev) / len(texts) < 0.1
+    # with --dev, training sees none of the slice
+    rows, appended = [], []
+    corpus = train_module.labelled_corpus
+    monkeypatch.setattr(train_module, "labelled_corpus", lambda data: ((rows.append(r) or r, l) for r, l in corpus(data)))
+    monkeypatch.setattr("pycrfsuite.Trainer.append", lambda self, xseq, yseq: appended.append(rows[-1]["text"]))
+    monkeypatch.setattr("pycrfsuite.Trainer.train", lambda self, path: open(path, "wb").close())
+    counts = train_module.train(shared / "data", tmp_path / "m.crfsuite", limit=400, dev=True)
+    assert counts["train"] == len(appended) == 400
+    assert len(rows) > 400  # some were left out
+    assert not any(train_module.dev_slice(t) or train_module.held_out(t) for t in appended)
+
+
 def test_held_out_references_are_never_trained_on(shared):
     from refmill.parsing.train import held_out
 

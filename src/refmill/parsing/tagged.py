@@ -362,7 +362,7 @@ def _given_like(part: str) -> bool:
 
 
 # "BERNARD, Paul. TROUVE, Simone.": a period between two inverted names separates them
-_NAME_PERIOD_RX = re.compile(r"(?<=[^\W\d_][^\W\d_A-Z])\.\s+(?=[^\W\d_][^\W\d_]+,\s+[^\W\d_])")
+_NAME_PERIOD_RX = re.compile(r"\.(?<=[^\W\d_][^\W\d_A-Z]\.)\s+(?=[^\W\d_][^\W\d_]+,\s+[^\W\d_])")
 _SPACE_BEFORE_RX = re.compile(r"\s+(?=[,.;])")
 _NO_SPACE_AFTER_RX = re.compile(r",(?=[^\s\d])")
 _LEAD_INITIALS_RX = re.compile(r"^((?:[A-Z]{1,3}\.))\s+([^\W\d_][^\W\d_'’-]+.*)$")

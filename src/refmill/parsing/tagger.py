@@ -37,6 +37,7 @@ _CUT_RX = re.compile(
     r"|[\"”](?<=\.[\"”])(?=\w)"
 )
 _WHOLE_RX = re.compile(r"(?:https?://|www\.|doi:|10\.\d)", re.IGNORECASE)
+_EDGE_RX = re.compile(r"^([^\w]*)(.*?)([^\w]*)$", re.UNICODE | re.DOTALL)
 _YEAR_RX = re.compile(r"(?:1[5-9]\d\d|20\d\d)[a-z]?")
 _RANGE_RX = re.compile(r"[A-Za-z]?\d+\s*[-–—]+\s*[A-Za-z]?\d+")
 _MONTHS = frozenset(
@@ -125,8 +126,6 @@ class _Word(NamedTuple):
     lower: bool  # starts with a lower-case letter
     marker_in: bool  # "In", "in:" (a container follows)
 
-
-_EDGE_RX = re.compile(r"^([^\w]*)(.*?)([^\w]*)$", re.DOTALL)
 
 
 @lru_cache(maxsize=200_000)
