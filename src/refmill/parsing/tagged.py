@@ -100,7 +100,7 @@ def quoted_title(text: str) -> str:
     """A title in quotes ends at its closing quote: "« Démographie et sexualité », in
     CASELLI, …" -> "Démographie et sexualité" (the tagger ran on into the book). Not when a
     sentence ends after the quote: "\"Alors on a ri\". Die (Miss-)Geburt …" is one title."""
-    m = _CLOSED_QUOTE_RX.match(text)
+    m = _CLOSED_QUOTE_RX.match(text) if "»" in text or "”" in text or '"' in text else None
     return m.group("title") if m else text
 
 

@@ -218,25 +218,29 @@ def features(tokens: list[Token]) -> list[list[bytes]]:
     words = [_word(t.text) for t in tokens]
     n = len(words)
     edge = [_EDGE_WORD]
+    # the sentence each token is in (counted up to 6), and its distance to the next number
+    sent, k = [], 0
+    for w in words:
+        sent.append(_SENT[k])
+        if w.ends_sentence and k < 6:
+            k += 1
+    nd, next_digit = [b"nd=x"] * n, n
+    for i in range(n - 1, -1, -1):
+        if next_digit - i < 10:
+            nd[i] = _NEXT_DIGIT[next_digit - i]
+        if words[i].digit:
+            next_digit = i
     out = [
         [*w.feats, p.as_prev1, q.as_next1, p2.as_prev2, q2.as_next2, p.as_prev_trail, q.as_next_lead,
          p.as_prev_trail_shape + w.shape, _POS[10 * i // n], p.as_prev_shape, q.as_next_shape,
-         w.trail_shape_next + q.shape]
-        for i, (w, p, q, p2, q2) in enumerate(
-            zip(words, edge + words, words[1:] + edge, edge + edge + words, words[2:] + edge + edge))
+         w.trail_shape_next + q.shape, se, d, sl]
+        for i, (w, p, q, p2, q2, se, d, sl) in enumerate(
+            zip(words, edge + words, words[1:] + edge, edge + edge + words, words[2:] + edge + edge, sent, nd,
+                _sentences(words)))
     ]
     quoted = after_in = year_seen = False
-    depth = sentences = 0
-    next_digit = n
-    dist = [0] * n
-    for i in range(n - 1, -1, -1):
-        dist[i] = next_digit - i
-        if words[i].digit:
-            next_digit = i
-    for f, w, t, d, s in zip(out, words, tokens, dist, _sentences(words)):
-        f.append(_SENT[sentences])
-        f.append(_NEXT_DIGIT[d] if d < 10 else b"nd=x")
-        f.append(s)
+    depth = 0
+    for f, w, t in zip(out, words, tokens):
         if after_in:
             f.append(b"ain")
         after_in = after_in or w.marker_in
@@ -252,8 +256,6 @@ def features(tokens: list[Token]) -> list[list[bytes]]:
             depth += w.brackets[0]
             f.append(b"inb")
             depth = max(0, depth - w.brackets[1])
-        if w.ends_sentence and sentences < 6:
-            sentences += 1
         year_seen = year_seen or w.year
     return out
 
