@@ -6,6 +6,7 @@ shows one layout or rule the way pages paste it.
 from __future__ import annotations
 
 import json
+import re
 import time
 
 import pytest
@@ -300,6 +301,30 @@ def test_in_press_and_years_with_letters():
 def test_unicode_clean_up():
     text = normalize_unicode("ﬁsh\u00a0and\u200b chips\u00ad, Bjo \u0308rklund \u2010 x\r\n")
     assert text == "fish and chips, Björklund - x\n"
+
+
+def _normalize_slowly(text: str) -> str:
+    """The clean-up spelled out step by step: what the fast paths must agree with."""
+    import unicodedata
+
+    from refmill.parsing import clean
+
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n").replace("\u2029", "\n")
+    for table in (clean._INVISIBLE, clean._SPACES, clean._HYPHENS, clean._QUOTES):
+        text = text.translate(table)
+    for lig, plain in clean._LIGATURES.items():
+        text = text.replace(lig, plain)
+    text = re.sub(r"(?<=[^\W\d_]) ([\u0300-\u036f])", r"\1", text)
+    text = re.sub(r"``(.*?)''", "\u201c\\1\u201d", text)
+    return unicodedata.normalize("NFC", text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(list("ab ,.`'\t\r\n\x0c-") + ["\u00a0", "\u200b", "\u00ad", "ﬁ", "\u0308", "e\u0301",
+                                                           "é", "\u2010", "\u2028", "\u201f", "\uff02"]),
+                max_size=40).map("".join))
+def test_unicode_clean_up_fast_paths_agree_with_the_plain_steps(text):
+    assert normalize_unicode(text) == _normalize_slowly(text)
 
 
 # --- styles ------------------------------------------------------------------------------------

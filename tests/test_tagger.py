@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from refmill.parsing import parse_text
 from refmill.parsing.tagged import (
     LOW_CONFIDENCE,
+    Segment,
     clean_pages,
     clean_title_text,
     parse_date,
@@ -20,6 +21,8 @@ from refmill.parsing.tagged import (
     split_names,
     split_volume,
     tag_reference,
+    title_fallback,
+    to_record,
 )
 from refmill.parsing.tagger import tokenize
 
@@ -55,6 +58,8 @@ def families(names):
         ("Abd El Aal, M.I., et M.M. Sadawy", ["Abd El Aal", "Sadawy"], False),
         ("De Vany, Arthur and David Walls", ["De Vany", "Walls"], False),
         ("Kent TA, Perez Polo JR", ["Kent", "Perez Polo"], False),
+        ("BERNARD, Paul. TROUVE, Simone.", ["BERNARD", "TROUVE"], False),
+        ("Carde, Soufiane. Hatif, Séverine. Samama, Diane.", ["Carde", "Hatif", "Samama"], False),
     ],
     ids=lambda v: v if isinstance(v, str) else None,
 )
@@ -70,6 +75,11 @@ def test_given_names_and_suffixes():
         ("Lee", "Mary Ann", ""), ("Smith", "J. A.", ""), ("Cooper", "R.", "Jr.")]
     names, _ = split_names("Modis L Jr, Smith JA")
     assert [(n.family, n.given, n.suffix) for n in names] == [("Modis", "L.", "Jr"), ("Smith", "J. A.", "")]
+
+
+def test_a_given_name_loses_the_sentence_period_but_initials_keep_theirs():
+    names, _ = split_names("Malik, Zahid. Smith, J. Brown, Wm.")
+    assert [(n.family, n.given) for n in names] == [("Malik", "Zahid"), ("Smith", "J."), ("Brown", "Wm.")]
 
 
 def test_editor_lists_lose_their_markers():
@@ -111,6 +121,62 @@ def test_titles_keep_question_marks_and_inner_quotes():
     assert clean_title_text("“Is it a “nested” quote?”,") == "Is it a “nested” quote?"
     assert clean_title_text("Why not!.") == "Why not!"
     assert clean_title_text("A plain title.") == "A plain title"
+
+
+def test_a_quoted_title_ends_at_its_closing_quote():
+    rec, _ = to_record([Segment("author", "BOZON, Michel,", 0.9),
+                        Segment("title", "« Démographie et sexualité », in CASELLI, Graziella et alii, Démographie", 0.6)])
+    assert rec.title == "Démographie et sexualité"
+    rec, _ = to_record([Segment("title", 'The "good" life and its critics.', 0.9)])
+    assert rec.title == 'The "good" life and its critics'
+
+
+def seg_labels(segs):
+    return [(s.label, s.text) for s in segs]
+
+
+def test_a_book_title_read_as_a_note_is_taken_as_the_title():
+    segs = [Segment("author", "Barthes, Roland", 0.9), Segment("date", "1977.", 0.9),
+            Segment("note", "Image-Music-Text. Trans. Stephen Heath.", 0.7), Segment("location", "New York:", 0.9),
+            Segment("publisher", "Hill & Wang.", 0.9)]
+    out = title_fallback(segs)
+    assert seg_labels(out)[2:4] == [("title", "Image-Music-Text."), ("note", "Trans. Stephen Heath.")]
+    assert out[2].confidence <= 0.5  # a guess, flagged as one
+    # a ditto line for the author: the name read is the title
+    segs = [Segment("author", "———. Steppenwolf.", 0.8), Segment("note", "Translated by Basil Creighton.", 0.8),
+            Segment("publisher", "Bantam Books,", 0.9)]
+    assert seg_labels(title_fallback(segs))[0] == ("title", "Steppenwolf.")
+    # the tagger found a title or a container: nothing to do
+    segs = [Segment("author", "Smith, J.", 0.9), Segment("note", "Notes. More.", 0.5), Segment("title", "T.", 0.9)]
+    assert title_fallback(segs) == segs
+    segs = [Segment("author", "Smith, J.", 0.9), Segment("container", "Nature", 0.9), Segment("note", "x. y.", 0.5)]
+    assert title_fallback(segs) == segs
+
+
+def test_a_book_read_as_a_container_gets_its_title_back():
+    rec, conf = to_record([Segment("editor", "Jackson, Michael (Ed.).", 0.9), Segment("container", "Things as They Are.", 0.9),
+                           Segment("location", "Bloomington:", 0.9), Segment("publisher", "Indiana University Press,", 0.9),
+                           Segment("date", "1996.", 0.9)])
+    assert (rec.title, rec.get("container-title"), rec.type) == ("Things as They Are", "", "book")
+    assert conf["title"] <= 0.5 and "container-title" not in conf
+    # a journal article keeps its container: it has a volume
+    rec, _ = to_record([Segment("container", "Nature", 0.9), Segment("volume", "410", 0.9),
+                        Segment("publisher", "Macmillan", 0.9)])
+    assert (rec.title, rec.get("container-title")) == ("", "Nature")
+    # a title that runs into ". In Book" gives the book back
+    rec, _ = to_record([Segment("title", "Magnetometry. In Remote Sensing in Archaeology,", 0.7),
+                        Segment("pages", "pp. 205-233.", 0.9)])
+    assert (rec.title, rec.get("container-title")) == ("Magnetometry", "Remote Sensing in Archaeology")
+
+
+def test_a_physics_section_letter_gives_the_volume_glued_to_it_back():
+    rec, _ = to_record([Segment("author", "C. Bouchard, T. Kurth,", 0.9), Segment("container", "Phys. Rev. D96,", 0.8),
+                        Segment("pages", "014504", 0.9), Segment("date", "(2017)", 0.9)])
+    assert (rec.get("container-title"), rec.get("volume"), rec.get("page")) == ("Phys. Rev. D", "96", "014504")
+    rec, _ = to_record([Segment("container", "Nucl.Phys. B214,", 0.8), Segment("volume", "285", 0.9)])
+    assert (rec.get("container-title"), rec.get("volume")) == ("Nucl.Phys. B214", "285")  # a volume already: as is
+    rec, _ = to_record([Segment("container", "Annals of Physics 12", 0.8)])
+    assert rec.get("container-title") == "Annals of Physics 12"  # no section letter
 
 
 def test_tokens_keep_punctuation_and_cut_glued_numbers():
@@ -159,6 +225,32 @@ HARD_CASES = [
      {"author": ["Brown", "Green"], "year": None, "date": "in press"}),
     ("이정명, 심신통합적 움직임 교육으로서의 무브먼트 리츄얼에 관한 고찰, 무용역사기록학 제32집, 2014.",
      {"author": ["이정명"], "year": 2014}),
+    ("Smith, J. (2014, March 3). A study of rivers. River Journal, 12(3), 45-67.",
+     {"author": ["Smith"], "title": "A study of rivers", "container-title": "River Journal", "year": 2014,
+      "month": 3, "volume": "12", "issue": "3", "page": "45-67"}),
+    ("Brown, K. (2019). Stop the presses! Media Review, 4, 1-9.",
+     {"title": "Stop the presses!", "container-title": "Media Review", "volume": "4", "page": "1-9"}),
+    ("John Smith and Mary Jones. A title about things. Journal of Things, 3:1-9, 2001.",
+     {"author": ["Smith", "Jones"], "title": "A title about things", "year": 2001, "volume": "3", "page": "1-9"}),
+    # French: SURNAME, Given. as sentences of their own
+    ("BERNARD, Paul. TROUVE, Simone. Sémiologie psychiatrique. Paris : MASSON, 1997. 259 p.",
+     {"author": ["BERNARD", "TROUVE"], "title": "Sémiologie psychiatrique", "publisher": "MASSON", "year": 1997,
+      "number-of-pages": "259", "type": "book"}),
+    # a book title the tagger reads as a note; a ditto line for the author
+    ("Barthes, Roland 1977. Image-Music-Text. Trans. Stephen Heath. New York: Hill & Wang.",
+     {"author": ["Barthes"], "title": "Image-Music-Text", "publisher": "Hill & Wang", "year": 1977}),
+    ("———. Steppenwolf. Translated by Basil Creighton; revised by Joseph Mileck. New York: Bantam Books, 1969.",
+     {"author": [], "title": "Steppenwolf", "publisher": "Bantam Books", "year": 1969}),
+    # a quoted title ends at its closing quote
+    ("BOZON, Michel, « Démographie et sexualité », in CASELLI, Graziella et alii, Démographie : analyse et "
+     "synthèse, INED, 2002, p. 303-321, tome 2.",
+     {"author": ["BOZON"], "title": "Démographie et sexualité", "year": 2002, "page": "303-321"}),
+    # an organisation with "and" in its name is one author
+    ('Centers for Disease Control and Prevention: "Prevention and control of influenza: recommendations of the '
+     'Advisory Committee on Immunization Practices (ACIP)." MMWR Recomm Rep 2010;59:1-62.',
+     {"author": ["Centers for Disease Control and Prevention"], "container-title": "MMWR Recomm Rep",
+      "title": "Prevention and control of influenza: recommendations of the Advisory Committee on Immunization "
+               "Practices (ACIP)", "year": 2010, "volume": "59", "page": "1-62"}),
 ]
 
 
@@ -167,10 +259,22 @@ def test_hard_cases(text, want):
     rec = tag_reference(text)
     got = {
         "author": families(rec.author), "editor": families(rec.editor), "year": rec.year,
+        "month": rec.issued.month if rec.issued else None,
         "date": rec.issued.literal if rec.issued else None,
         "truncated": rec.truncated, "type": rec.type, **rec.fields,
     }
     assert {k: got.get(k) for k in want} == want
+
+
+def test_features_are_the_pinned_set():
+    from refmill.parsing.tagger import features
+
+    feats = [[f.decode() for f in token] for token in
+             features(tokenize("Lanner, R.M. 1982. Adaptations of pine. In: Canad. J. Forest Res. 12: 391-402."))]
+    canad = feats[7]
+    assert {"w=canad", "abbr", "ain", "ay", "nd=4", "sent=2", "s-1=Aa", "s+1=A", "t|s+1=.|A"} <= set(canad)
+    assert any(f.startswith("sl=") for f in canad) and "pos=5" in canad
+    assert "ain" not in feats[6]  # "In:" itself is the marker; what follows is inside
 
 
 def test_line_break_hyphens_in_pdf_text_are_tokens_not_breaks():
@@ -257,6 +361,26 @@ def test_training_is_deterministic(shared, tmp_path):
         assert main(["--data", str(shared / "data"), "-o", str(out), "--limit", "150"]) == 0
         digests.append(hashlib.sha256(out.read_bytes()).hexdigest())
     assert digests[0] == digests[1]
+
+
+def test_the_development_slice_is_apart_from_the_held_out_part(shared, tmp_path, monkeypatch):
+    from refmill.parsing import train as train_module
+
+    with (shared / "data" / "parse_train.jsonl").open(encoding="utf-8") as fh:
+        texts = [json.loads(line)["text"] for line, _ in zip(fh, range(2000))]
+    dev = [t for t in texts if train_module.dev_slice(t)]
+    assert not any(train_module.held_out(t) for t in dev)
+    assert 0.03 < len(dev) / len(texts) < 0.1
+    # with --dev, training sees none of the slice
+    rows, appended = [], []
+    corpus = train_module.labelled_corpus
+    monkeypatch.setattr(train_module, "labelled_corpus", lambda data: ((rows.append(r) or r, l) for r, l in corpus(data)))
+    monkeypatch.setattr("pycrfsuite.Trainer.append", lambda self, xseq, yseq: appended.append(rows[-1]["text"]))
+    monkeypatch.setattr("pycrfsuite.Trainer.train", lambda self, path: open(path, "wb").close())
+    counts = train_module.train(shared / "data", tmp_path / "m.crfsuite", limit=400, dev=True)
+    assert counts["train"] == len(appended) == 400
+    assert len(rows) > 400  # some were left out
+    assert not any(train_module.dev_slice(t) or train_module.held_out(t) for t in appended)
 
 
 def test_held_out_references_are_never_trained_on(shared):

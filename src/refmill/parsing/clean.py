@@ -23,7 +23,7 @@ _HYPHENS = {ord(c): "-" for c in "\u2010\u2011\u2212\ufe63\uff0d"}
 _QUOTES = {ord("\u201f"): "\u201c", ord("\u201b"): "\u2018", ord("\u2033"): '"', ord("\uff02"): '"', ord("\uff07"): "'"}
 _LIGATURES = {"ﬀ": "ff", "ﬁ": "fi", "ﬂ": "fl", "ﬃ": "ffi", "ﬄ": "ffl", "ﬅ": "st", "ﬆ": "st"}
 # a combining mark pasted after a space ("Bjo ̈rklund" from a PDF) belongs to the letter before
-_DETACHED_MARK_RX = re.compile(r"(?<=[^\W\d_]) ([\u0300-\u036f])")
+_DETACHED_MARK_RX = re.compile(r" (?<=[^\W\d_] )([\u0300-\u036f])")
 _LATEX_QUOTES_RX = re.compile(r"``(.*?)''")
 _MARKUP_RX = re.compile(
     r"</?(?:i|b|em|strong|u|sup|sub|sc|span|italic|bold|small|smallcaps|title|jats:[a-z-]+)(?:\s[^<>]*)?/?>",
@@ -31,16 +31,25 @@ _MARKUP_RX = re.compile(
 )
 
 
+_TABLE = {**_INVISIBLE, **_SPACES, **_HYPHENS, **_QUOTES, **{ord(k): v for k, v in _LIGATURES.items()}}
+# the characters to replace are rare: finding them is much faster than translating every one
+_TABLE_RX = re.compile("[" + "".join(map(chr, _TABLE)) + "]")
+_NEWLINES_RX = re.compile("\r\n?|[\u2028\u2029]")
+
+
 def normalize_unicode(text: str) -> str:
     """NFC; no zero-width or direction marks, soft hyphens or ligatures; plain spaces and
     hyphens; detached accents re-attached; \\n line ends."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n").replace("\u2029", "\n")
-    text = text.translate(_INVISIBLE).translate(_SPACES).translate(_HYPHENS).translate(_QUOTES)
-    for lig, plain in _LIGATURES.items():
-        text = text.replace(lig, plain)
+    text = _NEWLINES_RX.sub("\n", text)
+    if text.isascii():  # most lines: only tabs and LaTeX quotes to see to
+        if "\t" in text or "\x0b" in text or "\x0c" in text:
+            text = text.translate(_SPACES)
+        return _LATEX_QUOTES_RX.sub("\u201c\\1\u201d", text) if "``" in text else text
+    text = _TABLE_RX.sub(lambda m: m.group().translate(_TABLE), text)
     text = _DETACHED_MARK_RX.sub(r"\1", text)
-    text = _LATEX_QUOTES_RX.sub("\u201c\\1\u201d", text)
-    return unicodedata.normalize("NFC", text)
+    if "``" in text:
+        text = _LATEX_QUOTES_RX.sub("\u201c\\1\u201d", text)
+    return text if unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text)
 
 
 def strip_markup(text: str) -> str:
@@ -90,6 +99,8 @@ _LABEL = r"(?:" + "|".join(_LABELS) + r")"
 _STRONG = r"(?:Google Scholar|Scopus \(\d+\)|View in Article|Web of Science®?|Search ADS|Open in a new tab|Download citation file:?|Get Rights and Content)"
 _BRACKETED_RX = re.compile(r"\s*\[(?:" + _LABEL + r"|DOI|Free (?:PMC )?article|Ref list|CrossRef|Medline)\]", re.IGNORECASE)
 _LABEL_RUN_RX = re.compile(r"(?:\s*(?<![\w-])" + _LABEL + r"(?![\w-]))+\s*$")
+# a run must end with a label: checked on the line's last characters first (much faster)
+_LABEL_TAIL_RX = re.compile(_LABEL + r"$")
 _STRONG_END_RX = re.compile(r"\s*(?<![\w-])" + _STRONG + r"\s*$")
 # back-links before a reference: "↑", "^", Wikipedia's "^ a b"
 _BACKLINK_RX = re.compile(r"^\s*(?:[↑⇑^]+(?:\s+[a-z](?=\s))*|Jump up(?: to)?:?(?:\s+[a-z](?=\s))*)\s*")
@@ -169,8 +180,10 @@ def strip_chrome(line: str) -> str:
     the back-link. One weak label alone at the end ("… Article") stays.
     """
     line = _BACKLINK_RX.sub("", line)
-    line = _BRACKETED_RX.sub("", line)
-    run = _LABEL_RUN_RX.search(line)
+    if "[" in line:
+        line = _BRACKETED_RX.sub("", line)
+    tail = line.rstrip()[-60:]
+    run = _LABEL_RUN_RX.search(line) if "@" in line or _LABEL_TAIL_RX.search(tail) else None
     if run and run.start() > 0:
         labels = re.findall(_LABEL, run.group(0))
         if len(labels) >= 2 or _STRONG_END_RX.search(run.group(0)):

@@ -75,37 +75,45 @@ def _tidy(text: str) -> str:
     return text.strip(" ,;:")
 
 
+# words without which each pattern cannot match: a substring test is much cheaper than the
+# search that would find nothing
+_ARXIV_HINTS = ("arxiv", "corr", "abs/")
+_ACCESSED_HINTS = ("cited", "accessed", "retrieved", "consult", "zugriff", "zugegriffen")
+_URL_HINTS = ("http", "ftp://", "www.")
+
+
 def take_identifiers(text: str, rec: Record) -> str:
     """Move DOI, PMID, PMCID, arXiv id, ISBN, ISSN, URL and access date from `text` into
     `rec`; return the text without them."""
-    m = _DOI_RX.search(text)
+    low = text.lower()
+    m = _DOI_RX.search(text) if "10." in text else None
     if m:
         doi = normalize_doi(m.group(1))
         if doi:
             rec.set("DOI", doi)
             text = _cut(text, m.start(), m.start(1) + len(doi))
-    for rx, name in ((_PMID_RX, "PMID"), (_PMCID_RX, "PMCID")):
-        m = rx.search(text)
+    for rx, name, hint in ((_PMID_RX, "PMID", "pmid"), (_PMCID_RX, "PMCID", "pmc")):
+        m = rx.search(text) if hint in low else None
         if m:
             rec.set(name, m.group(1).upper().replace(" ", ""))
             text = _cut(text, m.start(), m.end())
-    m = _ARXIV_RX.search(text)
+    m = _ARXIV_RX.search(text) if any(h in low for h in _ARXIV_HINTS) else None
     if m:
         rec.custom["arxiv"] = m.group(1).replace(" ", "")
         text = _cut(text, m.start(), m.end())
-    m = _ISBN_RX.search(text)
+    m = _ISBN_RX.search(text) if "ISBN" in text else None
     if m:
         rec.set("ISBN", re.sub(r"\s+", "", m.group(1)))
         text = _cut(text, m.start(), m.end())
-    m = _ISSN_RX.search(text)
+    m = _ISSN_RX.search(text) if "issn" in low else None
     if m:
         rec.set("ISSN", m.group(1))
         text = _cut(text, m.start(), m.end())
-    m = _ACCESSED_RX.search(text)
+    m = _ACCESSED_RX.search(text) if any(h in low for h in _ACCESSED_HINTS) else None
     if m:
         rec.accessed = _date(m)
         text = _cut(text, m.start(), m.end())
-    m = _URL_RX.search(text)
+    m = _URL_RX.search(text) if any(h in low for h in _URL_HINTS) else None
     if m:
         url = m.group(1)
         # a URL broken by a space where the paste wrapped it: "…/16034/ 1/Repanovici%26C.pdf"

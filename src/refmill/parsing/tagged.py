@@ -51,8 +51,15 @@ def segments(text: str, tokens: list[Token], labels: list[str], probs: dict[int,
 _QUOTE_PAIRS = {'"': '"', "“": "”", "„": "“", "«": "»", "‘": "’", "'": "'", "‚": "‘"}
 
 
+_EDGE_OPENERS = frozenset(_QUOTE_PAIRS) | {"(", "["}
+_EDGE_CLOSERS = frozenset(_QUOTE_PAIRS.values()) | frozenset(")]\"”»’")
+
+
 def _strip_brackets(text: str) -> str:
     """Drop edge punctuation and brackets or quotes that do not balance inside the value."""
+    text = text.strip(_EDGE)
+    if not text or text[0] not in _EDGE_OPENERS and text[-1] not in _EDGE_CLOSERS:
+        return text  # most values: nothing more to do
     prev = None
     while prev != text:
         prev = text
@@ -84,6 +91,17 @@ def clean_title_text(text: str) -> str:
     text = _TITLE_EDGE_RX.sub("", text.strip())
     text = clean_title(text).strip(" ,;:")
     return clean_text(text) if not text.endswith(("?", "!")) else text.strip(" \"“”«»,;:")
+
+
+_CLOSED_QUOTE_RX = re.compile(r"^[«“\"]?\s*(?P<title>[^«“»”\"]{3,}?)\s*[»”\"][,:;]?\s+\S")
+
+
+def quoted_title(text: str) -> str:
+    """A title in quotes ends at its closing quote: "« Démographie et sexualité », in
+    CASELLI, …" -> "Démographie et sexualité" (the tagger ran on into the book). Not when a
+    sentence ends after the quote: "\"Alors on a ri\". Die (Miss-)Geburt …" is one title."""
+    m = _CLOSED_QUOTE_RX.match(text) if "»" in text or "”" in text or '"' in text else None
+    return m.group("title") if m else text
 
 
 _IN_RX = re.compile(r"^(?:in|en|dans|im)\s*:?\s+(?=\S)", re.IGNORECASE)
@@ -140,7 +158,7 @@ _PAGES_PREFIX_RX = re.compile(r"^(?:pages?|pgs?\.?|pp?\.?|s\.)\s*", re.IGNORECAS
 _PAGE_COUNT_RX = re.compile(r"^(\d+)\s*(?:pp?\.?|pages|s\.|seiten)$", re.IGNORECASE)
 
 
-_DASH_SPACE_RX = re.compile(r"\s*([-–—])\s*")
+_DASH_SPACE_RX = re.compile(r"\s+(?=[-–—])|(?<=[-–—])\s+")
 
 
 def clean_pages(text: str) -> tuple[str, str]:
@@ -152,11 +170,14 @@ def clean_pages(text: str) -> tuple[str, str]:
     if m:
         return "", m.group(1)
     text = clean_text(_PAGES_PREFIX_RX.sub("", text))
-    return normalize_pages(_DASH_SPACE_RX.sub(r"\1", text)), ""
+    return normalize_pages(_DASH_SPACE_RX.sub("", text) if " " in text else text), ""
 
 
 _YEAR_RX = re.compile(r"(?<!\d)(1[5-9]\d\d|20\d\d)([a-z])?(?![\d])")
 _IN_PRESS_RX = re.compile(r"\b(?:in press|forthcoming|accepted|submitted|to appear|im druck|sous presse)\b", re.IGNORECASE)
+
+
+_WORDS3_RX = re.compile(r"[^\W\d_]{3,}")
 
 
 def parse_date(text: str) -> tuple[Date | None, str]:
@@ -166,7 +187,7 @@ def parse_date(text: str) -> tuple[Date | None, str]:
         press = _IN_PRESS_RX.search(text)
         return (Date(literal=press.group(0).lower()), "") if press else (None, "")
     month = None
-    for word in re.findall(r"[^\W\d_]{3,}", text.lower()):
+    for word in _WORDS3_RX.findall(text.lower()):
         month = MONTHS.get(word[:3]) if word[:3] in MONTHS and (len(word) == 3 or word in _MONTH_NAMES) else None
         if month:
             break
@@ -189,16 +210,21 @@ _ORG_WORDS = frozenset(
     collaboration council agency department university board foundation centre center team
     network office ministry commission bureau service services federation alliance working
     project program programme union corporation inc ltd company college academy panel
-    investigators""".split()
+    investigators centers centres institutes agencies associations societies""".split()
 )
 _EDITOR_NOISE_RX = re.compile(
     r"\(?\b(?:eds?|editors?|editado por|hrsg|hg|dir|coord|comps?|trans)\b\.?\)?(?:\s*by\b)?|\(\s*\)",
     re.IGNORECASE,
 )
+_EDITED_RX = re.compile(r"[,(]\s*(?:eds?|editors?|hrsg|hg)\.?\)?[.,:]?$", re.IGNORECASE)
 _EDITOR_LEAD_RX = re.compile(r"^(?:in|edited by|ed\. by|eds?\.?)\s*:?\s+", re.IGNORECASE)
-_ORG_ABBREVIATION_RX = re.compile(r"\s*\([A-Z][A-Za-z&. ]{1,12}\)$")  # "National Science Foundation (NSF)"
+_ORG_ABBREVIATION_RX = re.compile(r"\s*\([A-Z][A-Za-z&. ]{1,12}\)?$")  # "National Science Foundation (NSF)"
 _LIST_RX = re.compile(r"[,;&]|\band\b")
+# "Centers for Disease Control and Prevention", "Department of Health and Human Services":
+# one organisation, its "and" no list
+_ORG_AND_RX = re.compile(r"[^,;&]*\b(?:for|of|on)\b[^,;&]*\band\b[^,;&]*")
 _AND_RX = re.compile(r"\s*(?:[;&/]|\b(?i:and|und)\b|(?<!\S)(?:et|y|e)(?!\S)(?!\s*al\b))\s*")
+_ET_AL_HINT_RX = re.compile(r"al\b|others|etc|…|\.\.\.", re.IGNORECASE)  # cheaper to rule out
 _ET_AL_RX = re.compile(r",?\s*(?:\bet\.?\s*al\b\.?|\band others\b|\betc\b\.?|…|\.\.\.)", re.IGNORECASE)
 
 
@@ -209,12 +235,14 @@ def _initial_word(word: str) -> bool:
     if not core.isalpha() or len(core) > 4:
         return False
     if "." in word:
-        pieces = [p for p in re.split(r"[.–-]+", word) if p]
+        pieces = [p for p in _INITIAL_SPLIT_RX.split(word) if p]
         return all(p.isupper() and len(p) <= 3 or len(p) == 2 and p[0].isupper() and p[1].islower() for p in pieces)
     return core.isupper() and len(core) <= 3
 
 
-_CAPITALS_RX = re.compile(r"([A-ZА-ЯЁ])(?=[A-ZА-ЯЁ])")
+_CAPITALS_RX = re.compile(r"(?<=[A-ZА-ЯЁ])(?=[A-ZА-ЯЁ])")
+_INITIAL_SPLIT_RX = re.compile(r"[.–-]+")
+_PERIOD_LETTER_RX = re.compile(r"\.(?=[^\W\d_])")
 
 
 def _format_initials(text: str) -> str:
@@ -222,8 +250,8 @@ def _format_initials(text: str) -> str:
     text = text.replace(" ", "")
     if "." not in text and "-" not in text:
         return " ".join(c + "." for c in text)
-    text = _CAPITALS_RX.sub(r"\1. ", text)  # "LR." -> "L. R."
-    text = re.sub(r"\.(?=[^\W\d_])", ". ", text)
+    text = _CAPITALS_RX.sub(". ", text)  # "LR." -> "L. R."
+    text = _PERIOD_LETTER_RX.sub(". ", text)
     return text + "." if text[-1].isalpha() else text
 
 
@@ -233,9 +261,14 @@ def _is_initials(part: str) -> bool:
     return bool(words) and all(_initial_word(w) for w in words)
 
 
+_SENTENCE_END_RX = re.compile(r"(?<=[^\W\d_][a-zà-ÿ]{3})\.$")  # "Zahid." (not "J." or "Wm.")
+
+
 def _given(text: str) -> str:
     text = text.strip(" ,")
-    return _format_initials(text) if _is_initials(text) and len(text) <= 12 else text
+    if _is_initials(text) and len(text) <= 12:
+        return _format_initials(text)
+    return _SENTENCE_END_RX.sub("", text)
 
 
 _LETTERS_RX = re.compile(r"[^\W\d_]+")
@@ -261,7 +294,7 @@ def _name(family: str, given: str = "") -> Name:
                 suffix=suffix)
 
 
-_GLUED_INITIAL_RX = re.compile(r"\b([A-Z])\s*\.\s*(?=[A-Z-])")
+_GLUED_INITIAL_RX = re.compile(r"\b([A-Z])(?:\s+\.\s*|\.(?:|\s\s+))(?=[A-Z-])")  # not "J. A": as is
 
 
 _PUNCT_WORD_RX = re.compile(r"(?:^|\s)[^\w\s]+(?:\s|$)|\d")
@@ -328,7 +361,9 @@ def _given_like(part: str) -> bool:
     )
 
 
-_SPACE_BEFORE_RX = re.compile(r"\s+([,.;])")
+# "BERNARD, Paul. TROUVE, Simone.": a period between two inverted names separates them
+_NAME_PERIOD_RX = re.compile(r"\.(?<=[^\W\d_][^\W\d_A-Z]\.)\s+(?=[^\W\d_][^\W\d_]+,\s+[^\W\d_])")
+_SPACE_BEFORE_RX = re.compile(r"\s+(?=[,.;])")
 _NO_SPACE_AFTER_RX = re.compile(r",(?=[^\s\d])")
 _LEAD_INITIALS_RX = re.compile(r"^((?:[A-Z]{1,3}\.))\s+([^\W\d_][^\W\d_'’-]+.*)$")
 _SUFFIX_RX = re.compile(r"(?:jr|sr|ii|iii|iv|2nd|3rd)\.?", re.IGNORECASE)
@@ -336,18 +371,22 @@ _SUFFIX_RX = re.compile(r"(?:jr|sr|ii|iii|iv|2nd|3rd)\.?", re.IGNORECASE)
 
 def split_names(text: str, editors: bool = False) -> tuple[list[Name], bool]:
     """A printed author or editor list -> names, and whether it ended in "et al."."""
-    text = _SPACE_BEFORE_RX.sub(r"\1", text.strip())  # PDF spacing: "Rykoff ,E .S ."
+    text = _SPACE_BEFORE_RX.sub("", text.strip())  # PDF spacing: "Rykoff ,E .S ."
     text = _NO_SPACE_AFTER_RX.sub(", ", text)
-    truncated = bool(_ET_AL_RX.search(text))
+    if ". " in text:
+        text = _NAME_PERIOD_RX.sub("; ", text)
+    truncated = bool(_ET_AL_HINT_RX.search(text) and _ET_AL_RX.search(text))
     text = text.split("…")[0].split("...")[0]  # APA: six names, "…", the last: keep the first run
-    text = _GLUED_INITIAL_RX.sub(r"\1. ", _ET_AL_RX.sub("", text)).replace(". -", ".-")
+    if truncated:
+        text = _ET_AL_RX.sub("", text)
+    text = _GLUED_INITIAL_RX.sub(r"\1. ", text).replace(". -", ".-")
     if editors:
         text = _EDITOR_LEAD_RX.sub("", text)
         text = _EDITOR_NOISE_RX.sub("", text)
     text = text.strip(" ,;:()[]")
     if not text:
         return [], truncated
-    if _is_org(text) and not _LIST_RX.search(text):
+    if _is_org(text) and (not _LIST_RX.search(text) or _ORG_AND_RX.fullmatch(text)):
         return [Name(literal=_ORG_ABBREVIATION_RX.sub("", text.rstrip(".")))], truncated
     names: list[Name] = []
     for chunk in _AND_RX.split(text):
@@ -417,6 +456,7 @@ _CONFIDENCE_KEY = {"date": "issued", "container": "container-title", "collection
                    "location": "publisher-place", "pages": "page", "doi": "DOI", "url": "URL", "isbn": "ISBN"}
 
 
+_TWO_LOWER_RX = re.compile(r"\s[a-z][\w'’-]*\s+[a-z]")  # what _AUTHOR_TAIL_RX needs; much cheaper to rule out
 _AUTHOR_TAIL_RX = re.compile(r"^(?P<names>.*?[.,])\s+(?P<tail>(?:[A-Z]\w*\s+)?(?P<words>[a-z][\w'’-]*\s+[a-z][\w'’-]*)\b.*)$")
 
 
@@ -426,7 +466,7 @@ def split_author_tail(segs: list[Segment]) -> list[Segment]:
     out = []
     has_title = any(s.label == "title" for s in segs)
     for seg in segs:
-        m = _AUTHOR_TAIL_RX.match(seg.text) if seg.label == "author" else None
+        m = _AUTHOR_TAIL_RX.match(seg.text) if seg.label == "author" and _TWO_LOWER_RX.search(seg.text) else None
         if m and not any(w in _PARTICLES or w in ("et", "and", "und") for w in m.group("words").split()):
             out.append(Segment("author", m.group("names"), seg.confidence))
             if not has_title:
@@ -437,15 +477,70 @@ def split_author_tail(segs: list[Segment]) -> list[Segment]:
     return out
 
 
+_DITTO_RX = re.compile(r"^[-‐‑‒–—―_]{2,}\s*[.,]?\s*(?P<rest>\S.*)$")  # "———. Steppenwolf.": same author as above
+_FIRST_SENTENCE_RX = re.compile(r"^(?P<first>.+?[^\W\d_]{2}[.?!])(?:\s+(?=\S)|$)")
+_SOURCE_LABELS = frozenset(("container", "location", "publisher", "volume", "pages", "issue"))
+
+
+def title_fallback(segs: list[Segment]) -> list[Segment]:
+    """A book whose title the tagger missed: "Barthes, Roland 1977. Image-Music-Text. Trans.
+    Stephen Heath. New York: …" (the sentence after the names and date, before the
+    publisher, read as a note) or "———. Steppenwolf. Translated by …" (a ditto line for the
+    author, read as a name)."""
+    if any(s.label in ("title", "container") for s in segs):
+        return segs
+    for k, seg in enumerate(segs):
+        if seg.label in _SOURCE_LABELS:
+            break
+        if seg.label == "author" and (m := _DITTO_RX.match(seg.text)):
+            return segs[:k] + [Segment("title", m.group("rest"), min(seg.confidence, 0.5))] + segs[k + 1:]
+        if seg.label == "note" and k and segs[k - 1].label in ("author", "editor", "date"):
+            m = _FIRST_SENTENCE_RX.match(seg.text)
+            if not m:
+                break
+            title, rest = m.group("first"), seg.text[m.end():]
+            out = segs[:k] + [Segment("title", title, min(seg.confidence, 0.5))]
+            return out + ([Segment("note", rest, seg.confidence)] if rest else []) + segs[k + 1:]
+    return segs
+
+
+_IN_CONTAINER_RX = re.compile(r"\.\s+In:?\s+(?=[A-Z])")
+_SECTION_VOLUME_RX = re.compile(r"^(?P<journal>.*[\s.][A-Z])(?P<volume>\d{1,4})$")  # "Phys. Rev. D96"
+
+
+def book_title(rec: Record, conf: dict[str, float]) -> None:
+    """The tagger's container where it is the title: a book with no title but a publisher and
+    no volume or pages ("Jackson, Michael (Ed.). Things as They Are. Bloomington: Indiana
+    University Press, 1996."); a title that runs into ". In Book" gives the book back; a
+    physics journal's section letter keeps the volume glued to it ("Phys. Rev. D96")."""
+    container = rec.get("container-title")
+    if container and not rec.title and rec.get("publisher") and not (rec.get("volume") or rec.get("page")):
+        rec.set("title", container)
+        rec.fields.pop("container-title")
+        conf["title"] = min(conf.pop("container-title", 1.0), 0.5)
+    elif rec.title and (m := _IN_CONTAINER_RX.search(rec.title)) and not container:
+        rec.set("container-title", rec.title[m.end():])
+        rec.set("title", rec.title[: m.start()])
+        conf["container-title"] = min(conf.get("title", 1.0), 0.5)
+    container = rec.get("container-title")
+    if container and not rec.get("volume") and (m := _SECTION_VOLUME_RX.match(container)):
+        # "Phys. Rev. D96, 014504 (2017)": the journal's section letter, then the volume
+        rec.set("container-title", m.group("journal"))
+        rec.set("volume", m.group("volume"))
+        conf["volume"] = conf.get("container-title", 1.0)
+
+
 def to_record(segs: list[Segment]) -> tuple[Record, dict[str, float]]:
     """The first segment of each field gives its value; also each field's confidence."""
-    segs = split_author_tail(segs)
+    segs = title_fallback(split_author_tail(segs))
     rec = Record()
     conf: dict[str, float] = {}
     for seg in segs:
         label = seg.label
         if label in _SKIPPED:
             continue
+        if label == "author" and _EDITED_RX.search(seg.text):
+            label = "editor"  # "Bruford, A. J. and D. A. MacDonald, eds.": the book's editors
         key = _CONFIDENCE_KEY.get(label, label)
         if key in conf:
             continue
@@ -457,7 +552,7 @@ def to_record(segs: list[Segment]) -> tuple[Record, dict[str, float]]:
             if truncated and label == "author":
                 rec.custom["truncated"] = True
         elif label == "title":
-            value = clean_title_text(seg.text)
+            value = clean_title_text(quoted_title(seg.text))
             if not value:
                 continue
             rec.set("title", value)
@@ -522,6 +617,7 @@ def to_record(segs: list[Segment]) -> tuple[Record, dict[str, float]]:
                     rec.issued = Date(int(m.group(1)))
                     conf["issued"] = min(seg.confidence, 0.5)
                     break
+    book_title(rec, conf)
     rec.type = infer_type(rec)
     return rec, conf
 
@@ -600,11 +696,12 @@ def apply_source_rule(text: str, rec: Record, conf: dict[str, float]) -> None:
 # --- one reference string ------------------------------------------------------------------------
 
 # words without which the identifier rules find nothing (they are slow to say so)
-_ID_HINTS = ("10.", "pmid", "pmc", "http", "ftp:", "www.", "doi", "arxiv", "corr", "abs/", "isbn", "issn",
+_DOI_HINT_RX = re.compile(r"10\.\d{4}")  # not "pp. 110." as a bare "10." would
+_ID_HINTS = ("pmid", "pmc", "http", "ftp:", "www.", "doi", "arxiv", "corr", "abs/", "isbn", "issn",
              "cited", "accessed", "retrieved", "consult", "zugriff", "zugegriffen")
 # "immuno- therapy": a word broken at a line end (not "pre- and post-")
 _BROKEN_WORD_RX = re.compile(r"- (?<=[a-z]- )(?=[a-z])(?!(?:and|or|to|und|et|ou|y)\b)")
-_ORG_TITLE_RX = re.compile(r"^(?P<org>[^.:;]{3,80}?)\.\s+(?P<title>\S.+)$")
+_ORG_TITLE_RX = re.compile(r"^(?P<org>[^.:;]{3,80}?)[.:]\s+(?P<title>\S.+)$")
 
 
 def organisation_author(rec: Record, conf: dict[str, float]) -> None:
@@ -615,7 +712,7 @@ def organisation_author(rec: Record, conf: dict[str, float]) -> None:
     m = _ORG_TITLE_RX.match(rec.title)
     if m and _is_org(m.group("org")) and len(m.group("org").split()) <= 8:
         rec.author = [Name(literal=m.group("org"))]
-        rec.set("title", m.group("title"))
+        rec.set("title", clean_title_text(m.group("title")))
         conf["author"] = conf.get("title", 0.0)
 
 
@@ -634,7 +731,7 @@ def tag_reference(text: str) -> Record:
     apply_source_rule(text, rec, conf)
     ids = Record()
     low = text.lower()
-    if any(hint in low for hint in _ID_HINTS):
+    if _DOI_HINT_RX.search(text) or any(hint in low for hint in _ID_HINTS):
         take_identifiers(text, ids)
     for key in ("DOI", "PMID", "PMCID", "ISBN", "ISSN"):
         if ids.get(key):

@@ -55,20 +55,40 @@ class Token(NamedTuple):
 
 
 def tokenize(text: str) -> list[Token]:
+    if text.isprintable():  # no whitespace but " ": splitting is faster than the regex
+        spans, pos = [], 0
+        for word in text.split(" "):
+            if word:
+                spans.append((word, pos, pos + len(word)))
+            pos += len(word) + 1
+    else:
+        spans = [(m.group(), *m.span()) for m in _WORD_RX.finditer(text)]
     out = []
-    for m in _WORD_RX.finditer(text):
-        word, start = m.group(), m.start()
-        if len(word) > 3 and not _WHOLE_RX.match(word) and _CUT_RX.search(word):
-            cut = 0
-            for c in _CUT_RX.finditer(word):
-                at = c.start() if c.group() == "(" else c.end()
-                if at > cut:
-                    out.append(Token(word[cut:at], start + cut, start + at))
-                    cut = at
-            out.append(Token(word[cut:], start + cut, m.end()))
+    new = tuple.__new__  # Token(...) without the Python-level constructor: the hot path
+    for word, start, end in spans:
+        pieces = _pieces(word) if len(word) > 3 else None
+        if pieces:
+            for a, b in pieces:
+                out.append(new(Token, (word[a:b], start + a, start + b)))
         else:
-            out.append(Token(word, start, m.end()))
+            out.append(new(Token, (word, start, end)))
     return out
+
+
+@lru_cache(maxsize=100_000)
+def _pieces(word: str) -> tuple[tuple[int, int], ...] | None:
+    """Where `word` is cut (offsets of its pieces), or None when it stays whole."""
+    if _WHOLE_RX.match(word) or not _CUT_RX.search(word):
+        return None
+    out = []
+    cut = 0
+    for c in _CUT_RX.finditer(word):
+        at = c.start() if c.group() == "(" else c.end()
+        if at > cut:
+            out.append((cut, at))
+            cut = at
+    out.append((cut, len(word)))
+    return tuple(out)
 
 
 def _shape(word: str) -> str:
@@ -84,21 +104,28 @@ def _shape(word: str) -> str:
 class _Word(NamedTuple):
     """What the tagger needs of one token, computed once per distinct token text."""
 
-    feats: tuple[str, ...]  # its own features
-    as_prev1: str  # its features seen from the next token, ...
-    as_prev2: str
-    as_next1: str  # ... and from the previous ones
-    as_next2: str
-    as_prev_trail: str
-    as_next_lead: str
-    shape: str
-    trail: str
+    feats: tuple[bytes, ...]  # its own features
+    as_prev1: bytes  # its features seen from the next token, ...
+    as_prev2: bytes
+    as_next1: bytes  # ... and from the previous ones
+    as_next2: bytes
+    as_prev_trail: bytes
+    as_next_lead: bytes
+    as_prev_shape: bytes
+    as_next_shape: bytes
+    as_prev_trail_shape: bytes  # "t-1|s=" + its trail + "|": the next token adds its shape
+    trail_shape_next: bytes  # "t|s+1=" + its trail + "|": the next token's shape follows
+    shape: bytes
     opens_quote: bool
     closes_quote: bool
     straight_quote: bool
     brackets: tuple[int, int]  # opened, closed
     ends_sentence: bool
     year: bool
+    digit: bool  # starts with a digit
+    lower: bool  # starts with a lower-case letter
+    marker_in: bool  # "In", "in:" (a container follows)
+
 
 
 @lru_cache(maxsize=200_000)
@@ -131,60 +158,104 @@ def _word(word: str) -> _Word:
                 feats.append("initial")
             if core.isupper() and len(core) > 1:
                 feats.append("caps")
+            elif core[0].isupper() and 1 < len(core) <= 7 and trail.startswith(".") and core.isalpha():
+                feats.append("abbr")  # "Proc.", "Phys.": journal abbreviations
             if not core.isascii():
                 feats.append("nonascii")
                 if ord(core[0]) > 0x2E7F:
                     feats.append("cjk")
-    # sentence ends: "word." (not an initial or abbreviation), "?", "!", a closing quote
-    ends = bool(trail) and (trail[-1] in "?!”" or trail[-1] == "." and len(low) > 3 and "initial" not in feats)
+    # sentence ends: "word." or "2001." (not an initial or short abbreviation), "?", "!", a
+    # closing quote
+    ends = bool(trail) and (
+        trail[-1] in "?!”" or trail[-1] == "." and (len(low) > 3 or core[:1].isdigit()) and "initial" not in feats
+    )
+    shape = feats[1][2:]
+    # as UTF-8 bytes, which crfsuite takes without converting each attribute of each token
     return _Word(
-        tuple(feats), "w-1=" + low, "w-2=" + low, "w+1=" + low, "w+2=" + low, "t-1=" + trail,
-        "l+1=" + lead[-2:], feats[1][2:], trail,
+        tuple(f.encode() for f in feats), *(f.encode() for f in (
+            "w-1=" + low, "w-2=" + low, "w+1=" + low, "w+2=" + low, "t-1=" + trail, "l+1=" + lead[-2:],
+            "s-1=" + shape, "s+1=" + shape, "t-1|s=" + trail + "|", "t|s+1=" + trail + "|", shape)),
         word[0] in _OPEN_QUOTES, word[-1] in _CLOSE_QUOTES or trail[-2:-1] in _CLOSE_QUOTES,
         word[0] == '"' or word[-1] == '"',
         (word.count("(") + word.count("["), word.count(")") + word.count("]")), ends, "year" in feats,
+        core[:1].isdigit(), core[:1].islower(), low == "in" and (core == "In" or trail.startswith(":")),
     )
 
 
-_POS = tuple("pos=%d" % k for k in range(10))
-_SENT = tuple("sent=%d" % k for k in range(7))
+_POS = tuple(b"pos=%d" % k for k in range(10))
+_SENT = tuple(b"sent=%d" % k for k in range(7))
+# distance to the next token that starts with a digit (the volume, pages or year after a
+# container), and sentence length, in buckets
+_NEXT_DIGIT = (b"nd=0", b"nd=1", b"nd=2", b"nd=3", b"nd=4", b"nd=4", b"nd=6", b"nd=6", b"nd=6", b"nd=9")
+_SENT_LEN = (b"sl=1", b"sl=1", b"sl=2", b"sl=3", b"sl=4", b"sl=4", b"sl=4") + (b"sl=7",) * 6
 
 
 # what lies beyond either end of a reference, seen as a neighbour
-_EDGE_WORD = _Word((), "w-1=^", "w-2=^", "w+1=$", "w+2=$", "t-1=^", "l+1=$", "", "^", False, False, False,
-                   (0, 0), False, False)
+_EDGE_WORD = _Word((), b"w-1=^", b"w-2=^", b"w+1=$", b"w+2=$", b"t-1=^", b"l+1=$", b"s-1=^", b"s+1=$", b"t-1|s=^|",
+                   b"", b"$", False, False, False, (0, 0), False, False, False, False, False)
 
 
-def features(tokens: list[Token]) -> list[list[str]]:
-    """One list of "name=value" attributes per token (the pinned feature set)."""
+def _sentences(words: list[_Word]) -> list[bytes]:
+    """Each token's sentence, described: its length, how many of its words start lower-case
+    (a title in sentence case, not a journal), whether it has a number."""
+    out: list[bytes] = []
+    start, n = 0, len(words)
+    for i, w in enumerate(words):
+        if w.ends_sentence or i == n - 1:
+            k = i + 1 - start
+            low = digit = 0
+            for x in words[start:i + 1]:
+                low += x.lower
+                digit = digit or x.digit
+            tag = (_SENT_LEN[k] if k < 13 else b"sl=13") + (b"|lc=0" if not low else b"|lc=1" if 3 * low < k else b"|lc=2")
+            out.extend([tag + b"|d" if digit else tag] * k)
+            start = i + 1
+    return out
+
+
+def features(tokens: list[Token]) -> list[list[bytes]]:
+    """One list of "name=value" attributes per token (the pinned feature set), UTF-8."""
     words = [_word(t.text) for t in tokens]
     n = len(words)
     edge = [_EDGE_WORD]
+    # the sentence each token is in (counted up to 6), and its distance to the next number
+    sent, k = [], 0
+    for w in words:
+        sent.append(_SENT[k])
+        if w.ends_sentence and k < 6:
+            k += 1
+    nd, next_digit = [b"nd=x"] * n, n
+    for i in range(n - 1, -1, -1):
+        if next_digit - i < 10:
+            nd[i] = _NEXT_DIGIT[next_digit - i]
+        if words[i].digit:
+            next_digit = i
     out = [
         [*w.feats, p.as_prev1, q.as_next1, p2.as_prev2, q2.as_next2, p.as_prev_trail, q.as_next_lead,
-         "t-1|s=" + p.trail + "|" + w.shape, _POS[10 * i // n]]
-        for i, (w, p, q, p2, q2) in enumerate(
-            zip(words, edge + words, words[1:] + edge, edge + edge + words, words[2:] + edge + edge))
+         p.as_prev_trail_shape + w.shape, _POS[10 * i // n], p.as_prev_shape, q.as_next_shape,
+         w.trail_shape_next + q.shape, se, d, sl]
+        for i, (w, p, q, p2, q2, se, d, sl) in enumerate(
+            zip(words, edge + words, words[1:] + edge, edge + edge + words, words[2:] + edge + edge, sent, nd,
+                _sentences(words)))
     ]
-    quoted = False
-    depth = sentences = 0
-    year_seen = False
+    quoted = after_in = year_seen = False
+    depth = 0
     for f, w, t in zip(out, words, tokens):
-        f.append(_SENT[sentences])
+        if after_in:
+            f.append(b"ain")
+        after_in = after_in or w.marker_in
         if year_seen:
-            f.append("ay")
+            f.append(b"ay")
         if w.opens_quote or w.straight_quote and not quoted and t.text[0] == '"':
             quoted = True
         if quoted:
-            f.append("inq")
+            f.append(b"inq")
             if w.closes_quote or w.straight_quote and t.text[-1] == '"':
                 quoted = False
         if depth or w.brackets[0]:
             depth += w.brackets[0]
-            f.append("inb")
+            f.append(b"inb")
             depth = max(0, depth - w.brackets[1])
-        if w.ends_sentence and sentences < 6:
-            sentences += 1
         year_seen = year_seen or w.year
     return out
 
