@@ -244,7 +244,6 @@ def test_no_eval_pickle_or_shell_on_data():
     import re as _re
 
     sources = {p: p.read_text() for p in (ROOT / "src" / "refmill").rglob("*.py")}
-    sources.pop(ROOT / "src" / "refmill" / "parsing" / "train.py")  # reads our training corpora, not user data
     pattern = _re.compile(r"\b(eval|exec)\(|\bpickle\b|\bmarshal\b|shell\s*=\s*True|os\.system\(|os\.popen\("
                           r"|(?:ElementTree|ET|etree)\.(?:parse|fromstring|iterparse|XML)\(|xml\.dom|xml\.sax|\byaml\.load\(")
     offenders = {str(p.relative_to(ROOT)): m.group(0) for p, text in sources.items() for m in [pattern.search(text)] if m}

@@ -21,9 +21,11 @@ import os
 import re
 import sys
 import tempfile
-import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Iterator
+from xml.etree.ElementTree import Element
+
+from defusedxml.ElementTree import parse as parse_xml
 
 from .tagger import MODEL_PATH, features, tokenize
 
@@ -107,7 +109,7 @@ Segments = list[tuple[str, str | None]]  # (text, label or None for unlabelled g
 
 
 def anystyle_sequences(path: str) -> Iterator[Segments]:
-    for seq in ET.parse(path).getroot().iter("sequence"):
+    for seq in parse_xml(path).getroot().iter("sequence"):
         out: Segments = []
         for child in seq:
             text = _ws("".join(child.itertext()))
@@ -116,14 +118,14 @@ def anystyle_sequences(path: str) -> Iterator[Segments]:
         yield out
 
 
-def _grobid_tag(el: ET.Element) -> str:
+def _grobid_tag(el: Element) -> str:
     tag = el.tag.replace(_TEI, "")
     kind = el.get("level") or el.get("unit") or el.get("type") or ""
     prefix = {"title": "title/", "biblScope": "scope/", "idno": "idno/", "ptr": "ptr/"}.get(tag)
     return prefix + kind if prefix else tag
 
 
-def _flatten(el: ET.Element, label: str | None, has_article: bool, out: Segments) -> None:
+def _flatten(el: Element, label: str | None, has_article: bool, out: Segments) -> None:
     if el.text:
         out.append((el.text, label))
     for child in el:
@@ -140,7 +142,7 @@ def _flatten(el: ET.Element, label: str | None, has_article: bool, out: Segments
 
 
 def grobid_sequences(path: str) -> Iterator[Segments]:
-    for el in ET.parse(path).getroot().iter():
+    for el in parse_xml(path).getroot().iter():
         if el.tag.replace(_TEI, "") == "bibl":
             has_article = any(_grobid_tag(c) == "title/a" for c in el.iter())
             out: Segments = []
