@@ -20,6 +20,7 @@ import os
 import random
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -32,12 +33,15 @@ ENV = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
 def run(args: list[str], stdin: str | None = None) -> tuple[int, float, float]:
     """(exit code, peak RSS in MB, seconds) of one child process."""
     start = time.perf_counter()
-    with open(stdin or os.devnull, "rb") as inp:
-        proc = subprocess.Popen(REFMILL + args, stdin=inp, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=ENV)
+    # stderr goes to a file, not a pipe: a pipe nobody reads would stall a chatty command.
+    with open(stdin or os.devnull, "rb") as inp, tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen(REFMILL + args, stdin=inp, stdout=subprocess.DEVNULL, stderr=err, env=ENV)
         _, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    proc.stderr.close()
-    return proc.returncode, usage.ru_maxrss / 1024, time.perf_counter() - start
+        code = os.waitstatus_to_exitcode(status)
+        if code not in (0, 1, 3):
+            err.seek(0)
+            print(f"{' '.join(args)}: exit {code}: {err.read()[-500:].decode(errors='replace')}", file=sys.stderr)
+    return code, usage.ru_maxrss / 1024, time.perf_counter() - start
 
 
 def pasted_file(path: Path, megabytes: int) -> int:

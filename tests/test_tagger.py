@@ -179,6 +179,15 @@ def test_a_physics_section_letter_gives_the_volume_glued_to_it_back():
     assert rec.get("container-title") == "Annals of Physics 12"  # no section letter
 
 
+def test_a_web_resource_cited_by_its_name_gets_it_as_its_title():
+    rec = tag_reference("Libfoo. http://libfoo.example.org. Accessed: 2015-05-12.")
+    assert (rec.title, rec.author, rec.type) == ("Libfoo", [], "webpage")
+    assert rec.get("URL") == "http://libfoo.example.org" and (rec.accessed.year, rec.accessed.month, rec.accessed.day) == (2015, 5, 12)
+    # a person with given names stays the author
+    rec = tag_reference("Smith, John. http://example.org/smith. Accessed: 2015-05-12.")
+    assert [n.family for n in rec.author] == ["Smith"]
+
+
 def test_tokens_keep_punctuation_and_cut_glued_numbers():
     words = [t.text for t in tokenize("Lancet. 2014;371(16):1507-17. doi:10.1056/X(1)2 Med.39")]
     assert words == ["Lancet.", "2014;", "371", "(16):", "1507-17.", "doi:10.1056/X(1)2", "Med.", "39"]

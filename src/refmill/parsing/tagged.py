@@ -716,6 +716,19 @@ def organisation_author(rec: Record, conf: dict[str, float]) -> None:
         conf["author"] = conf.get("title", 0.0)
 
 
+def named_resource(rec: Record, conf: dict[str, float]) -> None:
+    """"Poppler. http://poppler.freedesktop.org. Accessed: 2015-05-12.": a web resource cited
+    by its name alone; the tagger reads the one word before the address as an author."""
+    if rec.title or rec.get("container-title") or not rec.get("URL") or rec.editor or len(rec.author) != 1:
+        return
+    name = rec.author[0]
+    if name.given or not name.family or name.literal:
+        return
+    rec.author = []
+    rec.set("title", name.family)
+    conf["title"] = min(conf.pop("author", 1.0), 0.5)
+
+
 def tag_reference(text: str) -> Record:
     """Parse one reference with the learned tagger; identifiers by rule where rules are surer."""
     from .identifiers import take_identifiers
@@ -743,6 +756,9 @@ def tag_reference(text: str) -> Record:
         rec.accessed = ids.accessed
     if ids.get("URL") and not rec.get("URL") and "doi.org/" not in ids.get("URL"):
         rec.set("URL", ids.get("URL"))
+    named_resource(rec, conf)
+    if rec.type == "article":  # fields found by rule may say what it is (a URL and no author: a web page)
+        rec.type = infer_type(rec)
     attach_confidence(rec, conf)
     return rec
 
