@@ -124,6 +124,21 @@ def test_a_number_inside_a_reference_starts_no_new_one():
     assert len(titles(text)) == 3
 
 
+def test_a_list_numbered_past_9999_gives_one_block_per_reference():
+    from refmill.parsing.split import split_blocks
+    lines = [f"{n}. Doe J. Title number {n}. J Test. 2020;{n}:1-9." for n in range(1, 10_003)]
+    blocks = split_blocks(lines)
+    assert len(blocks) == 10_002 and blocks[-1].text == "Doe J. Title number 10002. J Test. 2020;10002:1-9."
+
+
+def test_joining_a_block_of_many_lines_stays_linear():
+    # each line ends in a DOI broken at "/": every join looks back at what came before
+    lines = ["see 10.1000/"] * 100_000
+    start = time.perf_counter()
+    joined = join_lines(lines)
+    assert time.perf_counter() - start < 2 and joined.count("see 10.1000/") == 100_000
+
+
 def test_one_per_line_strips_numbering_and_chrome_but_keeps_line_count():
     text = f"1. {A} [PubMed] [Google Scholar]\nGoogle Scholar\n[3] {C}\n"
     records, problems = parse_text(text, "refs.txt", one_per_line=True)

@@ -23,11 +23,11 @@ from .names import family_initials, is_et_al, scan_names
 _CJK_NAME_RX = re.compile(r"[\uac00-\ud7a3\u4e00-\u9fff]{2,5}")
 _BULLET_RX = re.compile(r"^\s*[•●▪◦·]\s*(?P<text>.*?)\s*$")
 _MARKERS = {
-    "bracket": re.compile(r"^\s*\[(?P<n>\d{1,4})\]\s*(?P<rest>.*)$"),
-    "dot": re.compile(r"^\s*(?P<n>\d{1,4})\.(?!\d)\s*(?P<rest>.*)$"),
-    "paren": re.compile(r"^\s*\((?P<n>\d{1,4})\)\s*(?P<rest>.*)$"),
-    "close": re.compile(r"^\s*(?P<n>\d{1,4})\)\s*(?P<rest>.*)$"),
-    "alone": re.compile(r"^\s*(?P<n>\d{1,4})\s*(?P<rest>)$"),
+    "bracket": re.compile(r"^\s*\[(?P<n>\d{1,6})\]\s*(?P<rest>.*)$"),
+    "dot": re.compile(r"^\s*(?P<n>\d{1,6})\.(?!\d)\s*(?P<rest>.*)$"),
+    "paren": re.compile(r"^\s*\((?P<n>\d{1,6})\)\s*(?P<rest>.*)$"),
+    "close": re.compile(r"^\s*(?P<n>\d{1,6})\)\s*(?P<rest>.*)$"),
+    "alone": re.compile(r"^\s*(?P<n>\d{1,6})\s*(?P<rest>)$"),
 }
 # a hyphen at a line's end is kept after a capital, a digit or a common prefix ("B-\ncell",
 # "IL-\n8", "self-\nreport"), dropped inside a word broken by the PDF ("immuno-\ntherapy")
@@ -52,29 +52,38 @@ class Block:
 
 
 def join_lines(lines: list[str]) -> str:
-    """Lines of one reference -> one string; end-of-line hyphenation repaired."""
-    out = ""
+    """Lines of one reference -> one string; end-of-line hyphenation repaired.
+
+    Each decision looks only at the last word joined so far (`tail`, with the character
+    before it), so joining stays linear however many lines a block has."""
+    parts: list[str] = []
+    tail = before = ""  # the last whitespace-free run of the text so far; the character before it
     for raw in lines:
         line = raw.strip()
         if not line:
             continue
-        if not out:
-            out = line
-            continue
-        if _URLISH_RX.search(out) and re.search(r"[/._-]$", out):
-            out += line  # a URL or DOI broken at the line's end
-        elif out.endswith("-") and not out.endswith("--") and line[:1].islower():
-            m = re.search(r"([^\W\d_]+)-$", out)
+        words = line.split()
+        glue = " "
+        if not parts:
+            glue = ""
+        elif tail.endswith(("/", ".", "_", "-")) and _URLISH_RX.search(tail):
+            glue = ""  # a URL or DOI broken at the line's end
+        elif tail.endswith("-") and not tail.endswith("--") and line[:1].islower():
+            m = re.search(r"([^\W\d_]+)-$", tail[-64:])  # no kept prefix is that long
             prefix = m.group(1) if m else ""
+            glue = ""
             if prefix and prefix[-1].islower() and len(prefix) >= 2 and prefix.lower() not in _KEEP_HYPHEN_PREFIXES:
-                out = out[:-1] + line
-            else:
-                out += line
-        elif out.endswith("-") and not out.endswith(" -"):
-            out += line
+                parts[-1] = parts[-1][:-1]  # "immuno-" + "therapy"
+                tail = tail[:-1]
+        elif tail.endswith("-") and not (tail == "-" and before == " "):
+            glue = ""
+        parts.append(glue + line)
+        if len(parts) > 1 and not glue and len(words) == 1:
+            tail += words[0]
         else:
-            out += " " + line
-    return out
+            tail = words[-1]
+            before = line[-len(tail) - 1] if len(words) > 1 else glue
+    return "".join(parts)
 
 
 def bullet_text(line: str) -> str | None:
