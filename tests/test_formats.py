@@ -155,3 +155,14 @@ def test_ris_round_trip(rec):
 def test_csl_json_round_trip(rec):
     back, problems = csljson.read_lines(csljson.write_lines([rec]), "x.jsonl")
     assert problems == [] and back == [rec]
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "keys", "bibtex", "ris"])
+def test_output_written_in_pieces_is_the_whole_text(fmt):
+    from refmill.formats import write, write_chunks
+
+    records = [Record(id=f"k{i}", type="article-journal", fields={"title": f"T {i}"}, author=[Name("Doe", "J.")])
+               for i in range(2500)]
+    pieces = list(write_chunks(records, fmt))
+    assert "".join(pieces) == write(records, fmt)
+    assert len(pieces) == (3 if fmt in ("jsonl", "keys") else 1)  # line formats in slices of 1,000

@@ -62,6 +62,21 @@ def test_failed_write_changes_nothing(tmp_path, monkeypatch):
     assert sorted(os.listdir(tmp_path)) == ["lib.bib"]
 
 
+def test_a_write_in_pieces_that_fails_half_way_changes_nothing(tmp_path):
+    path = tmp_path / "out.jsonl"
+    path.write_text("old\n")
+
+    def pieces():
+        yield "new 1\n"
+        raise ValueError("the writer failed")
+
+    with pytest.raises(ValueError, match="the writer failed"):
+        library.write_atomic(path, pieces())
+    assert path.read_text() == "old\n" and sorted(os.listdir(tmp_path)) == ["out.jsonl"]
+    library.write_atomic(path, iter(["new 1\n", "new 2\n"]))
+    assert path.read_text() == "new 1\nnew 2\n" and (tmp_path / "out.jsonl.bak").read_text() == "old\n"
+
+
 def test_lock_times_out_with_a_clear_message(tmp_path):
     path = tmp_path / "lib.bib"
     with library.locked(path):

@@ -198,11 +198,12 @@ def emit(records: list[Record], fmt: str | None, output: str | None, ascii_only:
         return
     if ascii_only is None:
         ascii_only = config.setting("ascii")
-    text = formats.write(records, fmt, ascii_only=ascii_only)
+    chunks = formats.write_chunks(records, fmt, ascii_only=ascii_only)
     if output:
-        library.write_atomic(output, text, backup=False)
+        library.write_atomic(output, chunks, backup=False)
     else:
-        click.echo(text, nl=False)
+        for chunk in chunks:
+            click.echo(chunk, nl=False)
 
 
 def report(problems: Iterable[Problem]) -> int:

@@ -13,7 +13,7 @@ import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
+from typing import Iterable, Iterator
 
 from .errors import LibraryError
 from .inputs import decode
@@ -71,14 +71,16 @@ def dumps(records: list[Record], ascii_only: bool = False) -> str:
     return bibtex.write(records, ascii_only=ascii_only, with_custom=True)
 
 
-def write_atomic(path: str | os.PathLike[str], text: str, backup: bool = True) -> None:
-    """Write `text` to `path` via a temporary file and rename; keep the old file as .bak."""
+def write_atomic(path: str | os.PathLike[str], text: str | Iterable[str], backup: bool = True) -> None:
+    """Write `text` (or its pieces, one after another) to `path` via a temporary file and
+    rename; keep the old file as .bak."""
     path = Path(path)
     directory = path.parent if str(path.parent) else Path(".")
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
+            for piece in [text] if isinstance(text, str) else text:
+                handle.write(piece)
             handle.flush()
             os.fsync(handle.fileno())
         if backup and path.exists():
@@ -99,11 +101,13 @@ def write_atomic(path: str | os.PathLike[str], text: str, backup: bool = True) -
                 os.fsync(dir_fd)
             finally:
                 os.close(dir_fd)
-    except OSError as exc:
+    except BaseException as exc:  # a failed write, or an error while making the pieces
         for leftover in (tmp, tmp + ".bak"):
             with contextlib.suppress(OSError):
                 os.unlink(leftover)
-        raise LibraryError(f"{path}: cannot write ({exc.strerror or exc}); nothing was changed") from None
+        if isinstance(exc, OSError):
+            raise LibraryError(f"{path}: cannot write ({exc.strerror or exc}); nothing was changed") from None
+        raise
 
 
 @contextlib.contextmanager

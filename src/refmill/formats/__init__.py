@@ -8,7 +8,7 @@ from __future__ import annotations
 import importlib
 import json
 import re
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator
 
 from ..errors import Problem
 from ..model import Record
@@ -123,6 +123,21 @@ def write(records: Iterable[Record], fmt: str, ascii_only: bool = False, with_cu
     if fmt in ("csl-json", "jsonl"):
         return writer(records, with_custom=with_custom)
     return writer(records)
+
+
+# formats whose text is one record after another: written in slices, so a large output is
+# never held whole in memory
+_LINE_FORMATS = ("jsonl", "keys")
+_SLICE = 1000
+
+
+def write_chunks(records: list[Record], fmt: str, ascii_only: bool = False) -> Iterator[str]:
+    """`write`, as pieces of text to be written one after another."""
+    if fmt not in _LINE_FORMATS:
+        yield write(records, fmt, ascii_only=ascii_only)
+        return
+    for start in range(0, len(records), _SLICE):
+        yield write(records[start:start + _SLICE], fmt)
 
 
 def format_for_path(path: str) -> str | None:
