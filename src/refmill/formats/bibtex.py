@@ -655,6 +655,8 @@ def _missing_comma(raw: str) -> str | None:
 
     An `=` outside braces and quotes cannot be part of a value: the comma before it is lost.
     """
+    if "=" not in raw:  # most values: nothing to walk through
+        return None
     depth, quoted = 0, False
     for i, ch in enumerate(raw):
         if ch == "\\":
