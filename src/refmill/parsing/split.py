@@ -54,10 +54,10 @@ class Block:
 def join_lines(lines: list[str]) -> str:
     """Lines of one reference -> one string; end-of-line hyphenation repaired.
 
-    Each decision looks only at the last word joined so far (`tail`, with the character
-    before it), so joining stays linear however many lines a block has."""
+    Each decision looks only at the last word joined so far (`tail`) and the last piece, so
+    joining stays linear however many lines a block has."""
     parts: list[str] = []
-    tail = before = ""  # the last whitespace-free run of the text so far; the character before it
+    tail = ""  # the last whitespace-free run of the text joined so far
     for raw in lines:
         line = raw.strip()
         if not line:
@@ -75,14 +75,13 @@ def join_lines(lines: list[str]) -> str:
             if prefix and prefix[-1].islower() and len(prefix) >= 2 and prefix.lower() not in _KEEP_HYPHEN_PREFIXES:
                 parts[-1] = parts[-1][:-1]  # "immuno-" + "therapy"
                 tail = tail[:-1]
-        elif tail.endswith("-") and not (tail == "-" and before == " "):
+        elif tail.endswith("-") and not parts[-1].endswith(" -"):
             glue = ""
         parts.append(glue + line)
         if len(parts) > 1 and not glue and len(words) == 1:
             tail += words[0]
         else:
             tail = words[-1]
-            before = line[-len(tail) - 1] if len(words) > 1 else glue
     return "".join(parts)
 
 
