@@ -166,6 +166,27 @@ def test_vetoes(change, reason):
     assert (d.verdict, d.reason) == ("distinct", reason)
 
 
+ABSTRACT = ("Objective: to test whether eculizumab given within a week of diagnosis shortens dialysis in "
+            "atypical haemolytic uraemic syndrome. Design: a randomised, double-blind, placebo-controlled "
+            "trial in twelve centres. Participants: ninety adults with a first episode. Results: fewer days of "
+            "dialysis and no deaths in either arm.")
+
+
+def test_the_same_abstract_in_the_same_journal_outweighs_different_pages():
+    """One meeting abstract indexed twice with different e-pages is one item; another
+    abstract, or the same text in another journal, keeps the vetoes."""
+    a = rec(page="e3", abstract=ABSTRACT)
+    b = rec(key="b", page="e8-e9", abstract=ABSTRACT.replace("twelve", "12"))
+    assert verdict(a, b).duplicate
+    assert verdict(a, rec(key="c", page="e8-e9")).reason == "different pages"
+    other = rec(key="d", page="e8-e9", abstract="Background: " + ABSTRACT[::-1])
+    assert verdict(a, other).reason == "different pages"
+    elsewhere = rec(key="e", page="e8-e9", journal="Kidney International", abstract=ABSTRACT)
+    assert not verdict(a, elsewhere).duplicate
+    short = rec(key="f", page="e8-e9", abstract="No abstract available.")
+    assert verdict(rec(page="e3", abstract="No abstract available."), short).reason == "different pages"
+
+
 def test_numbered_parts_are_different_works():
     a = rec(title="Genetics of atypical HUS, part I", page="", volume="")
     b = rec(key="b", title="Genetics of atypical HUS. Part II", page="", volume="")

@@ -3,7 +3,8 @@
 Systematic reviewers merge exports of several databases and must not lose one unique study,
 so every decision errs towards "distinct": two records are one work only when several
 fields agree and no veto (different DOIs, volume or pages, erratum, reply, other part,
-abstract vs article) speaks against it. Candidates come from blocking keys, so the cost
+abstract vs article) speaks against it; only the same abstract text in the same journal
+outweighs different pages. Candidates come from blocking keys, so the cost
 grows with the number of records, not its square. The result depends on the records only,
 never on their order.
 """
@@ -89,6 +90,7 @@ class Profile:
     numbers: frozenset[int] = frozenset()  # part, phase, ... numbers in the title
     book: str = ""  # "book" or "chapter" for the book/chapter veto
     supplement: bool = False  # in a supplement, where abstracts and short pieces appear
+    abstract: str = ""  # the abstract's first letters and digits, to recognise one item indexed twice
 
     @property
     def key(self) -> str:
@@ -225,7 +227,26 @@ def profile(rec: Record, rank: int = 0) -> Profile:
         numbers=_numbers(_NOTICE_RX.sub("", title_lower), words),
         book=rec.type if rec.type in ("book", "chapter") else "",
         supplement=bool(_SUPPLEMENT_RX.search(f"{rec.get('issue')} {rec.get('volume')}".lower())) or first.startswith("s"),
+        abstract=abstract_key(rec.get("abstract")),
     )
+
+
+ABSTRACT_LETTERS = 400  # enough to tell two abstracts apart, short enough to keep in memory
+
+
+def abstract_key(text: str) -> str:
+    """The abstract's first letters and digits, folded; "" when too short to tell works apart
+    ("No abstract available")."""
+    key = re.sub(r"[^a-z0-9]", "", (text or "").lower())[:ABSTRACT_LETTERS]
+    return key if len(key) >= 200 else ""
+
+
+def same_abstract(a: Profile, b: Profile) -> bool:
+    """The same abstract text in the same journal: one item indexed twice, even where the
+    databases recorded its pages differently (an e-page, fields shifted into the wrong tags)."""
+    if not a.abstract or not b.abstract or not a.journal or a.journal != b.journal:
+        return False
+    return Indel.normalized_similarity(a.abstract, b.abstract) >= 0.95
 
 
 # --- field comparisons ----------------------------------------------------------------------
@@ -325,8 +346,7 @@ def conflict(a: Profile, b: Profile) -> str | None:
         return "years differ"
     if a.volume and b.volume and not a.volume & b.volume:
         return "different volumes"
-    pages = pages_agree(a, b)
-    if pages is False:
+    if pages_agree(a, b) is False and not same_abstract(a, b):
         return "different pages"
     if a.numbers != b.numbers and a.numbers and b.numbers:
         return "different numbers in the titles"
