@@ -46,6 +46,18 @@ def test_one_per_line_marks_unreadable_lines_and_exits_3(invoke, tmp_path):
     assert f"{src}:2: not read as a reference" in result.stderr
 
 
+def test_a_numbered_item_that_does_not_read_is_kept_with_its_text_in_the_note(invoke, tmp_path):
+    """In a numbered list every item is a reference: one that cannot be read is kept, its
+    words in the note (which BibTeX carries), and named on stderr with exit 3."""
+    src = tmp_path / "refs.txt"
+    src.write_text("1. " + LINE + "2. Personal communication, J. Okafor, 2019.\n3. " + LINE)
+    result = invoke(["parse", src, "--format", "bibtex"])
+    assert result.exit_code == 3
+    assert "Personal communication, J. Okafor, 2019." in result.stdout
+    assert result.stdout.count("@") == 3
+    assert result.stderr.strip().endswith(f"{src}:2: not read as a reference; kept as raw text in the note")
+
+
 def test_output_file_takes_its_format_from_the_extension(invoke, tmp_path):
     out = tmp_path / "refs.ris"
     result = invoke(["parse", BLOOD, "-o", out])

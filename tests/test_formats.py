@@ -150,6 +150,14 @@ def test_ris_round_trip(rec):
     assert core(back[0]) == core(rec)
 
 
+def test_a_family_name_of_several_words_alone_is_not_inverted_by_ris():
+    """Found by hypothesis: "A A" with no given name came back as given "A", family "A"."""
+    rec = Record(id="a", fields={"title": "T"}, author=[Name(family="Gómez Ruiz"), Name(family="Ruiz", given="Ana")],
+                 issued=Date(2001))
+    back, _ = ris.read(ris.write([rec]), "x.ris")
+    assert [a.display() for a in back[0].author] == ["Gómez Ruiz", "Ruiz, Ana"]
+
+
 @settings(max_examples=100)
 @given(records)
 def test_csl_json_round_trip(rec):

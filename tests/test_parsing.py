@@ -119,7 +119,53 @@ def test_one_per_line_gives_one_record_per_line_in_order():
     )
     records, problems = parse_text(text, "refs.txt", one_per_line=True)
     assert [r.custom["line"] for r in records] == [1, 3, 4]
-    assert records[1].type == "article" and records[1].custom["raw"] == "this line is not a reference"
-    assert records[1].fields == {} and records[1].author == []
-    assert [str(p) for p in problems] == ["refs.txt:3: not read as a reference; kept as raw text"]
+    assert records[1].type == "document" and records[1].custom["raw"] == "this line is not a reference"
+    assert records[1].fields == {"note": "this line is not a reference"} and records[1].author == []
+    assert [str(p) for p in problems] == ["refs.txt:3: not read as a reference; kept as raw text in the note"]
     assert records[2].get("page") == "1146-1162"
+
+
+@pytest.mark.parametrize("text, authors, title, publisher", [
+    ("Soderbergh, Steven, director. Che. DVD. Criterion, 2010.", [("Soderbergh", "Steven")], "Che", ""),
+    ("Lee, Ang, director. Brokeback Mountain. Focus Features, 2005. 134 min.", [("Lee", "Ang")],
+     "Brokeback Mountain", "Focus Features"),
+    ("Coen, Joel, and Ethan Coen, directors. Fargo. Gramercy Pictures, 1996.", [("Coen", "Joel"), ("Coen", "Ethan")],
+     "Fargo", "Gramercy Pictures"),
+    ("Kubrick, Stanley, director. Dr. Strangelove. Columbia Pictures, 1964.", [("Kubrick", "Stanley")],
+     "Dr. Strangelove", ""),
+])
+def test_a_film_credited_to_its_director(text, authors, title, publisher):
+    """MLA credits a film's maker as "Family, Given, director.": the credit is the author (not
+    a note, and "director" no name), the next sentence the title, the rest a distributor."""
+    (rec,), problems = parse_text(text, "films.txt", one_per_line=True)
+    assert not problems
+    assert [(a.family, a.given) for a in rec.author] == authors
+    assert (rec.type, rec.title) == ("motion_picture", title)
+    assert rec.get("container-title") == "" and rec.get("page") == ""
+    if publisher:
+        assert rec.get("publisher") == publisher
+    assert rec.year is not None
+
+
+def test_a_running_time_is_no_page_range():
+    (rec,), _ = parse_text("Lee, Ang, director. Brokeback Mountain. Focus Features, 2005. 134 min.", "x", one_per_line=True)
+    assert rec.get("dimensions") == "134 min"
+
+
+def test_other_credits_name_the_maker_without_making_a_film():
+    (rec,), _ = parse_text("Marsalis, Wynton, composer. Blood on the Fields. Columbia, 1997.", "x", one_per_line=True)
+    assert [(a.family, a.given) for a in rec.author] == [("Marsalis", "Wynton")]
+    assert rec.title == "Blood on the Fields" and rec.type != "motion_picture"
+
+
+def test_a_publisher_and_a_date_are_enough_evidence(monkeypatch):
+    """A book cited by publisher and year reads as a reference; a date alone does not."""
+    from refmill.model import Date, Record
+    from refmill.parsing import tagged
+
+    book = Record(issued=Date(1994))
+    book.set("publisher", "Wiley & Sons")
+    monkeypatch.setattr(tagged, "tag_reference", lambda text: book)
+    assert tagged.read_reference("anything") is book
+    monkeypatch.setattr(tagged, "tag_reference", lambda text: Record(issued=Date(1994)))
+    assert tagged.read_reference("anything") is None

@@ -26,6 +26,7 @@ TEXT_FIELDS = (
     "page",
     "number",
     "number-of-pages",
+    "dimensions",
     "chapter-number",
     "edition",
     "genre",

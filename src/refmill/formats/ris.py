@@ -96,6 +96,8 @@ def _ris_name(name: Name) -> str:
     given = " ".join(p for p in (name.given, name.dropping_particle) if p)
     if given or name.suffix:
         parts.append(given)
+    elif " " in name.full_family:
+        return name.full_family + ","  # one field of several words: not to be read as "Given Family"
     if name.suffix:
         parts.append(name.suffix)
     return ", ".join(parts)

@@ -13,7 +13,7 @@ from typing import Iterator
 
 from ..errors import Problem
 from ..model import Record, assign_keys, clean_title
-from .clean import normalize_unicode
+from .clean import is_chrome, normalize_unicode
 from .fields import apply_source, fill_source, parse_author_list, parse_reference
 from .source import read_source
 from .page import own_article
@@ -25,6 +25,7 @@ __all__ = ["parse_text", "parse_block", "parse_reference"]
 # layouts whose blocks are references for sure; in the others a block that does not read as
 # a reference is other text of the page
 _LISTS = ("sciencedirect", "numbered")
+UNREAD = "not read as a reference; kept as raw text in the note"
 
 
 def _sciencedirect_record(block: Block) -> Record | None:
@@ -71,6 +72,15 @@ def _cites(rec: Record) -> bool:
                 or rec.custom.get("arxiv")) and bool(rec.author or rec.editor or rec.title)
 
 
+def kept_as_text(block: Block) -> Record:
+    """A reference whose fields could not be read: its words go into `note`, which every
+    format writes, so that nothing of it is lost and a person can fill it in."""
+    text = " ".join(l.strip() for l in block.lines if not is_chrome(l))
+    rec = Record(type="document", custom={"raw": "\n".join(block.lines), "confidence": 0.0})
+    rec.set("note", text.strip())
+    return rec
+
+
 def _stamp(rec: Record, source: str, line: int) -> None:
     rec.custom["source"] = source
     rec.custom["line"] = line
@@ -103,8 +113,8 @@ def _parse_text(text: str, source: str, one_per_line: bool) -> tuple[list[Record
         for block in line_blocks(lines, keep_chrome=True):
             rec = parse_block(block)
             if rec is None:
-                rec = Record(type="article", custom={"raw": block.lines[0], "confidence": 0.0})
-                problems.append(Problem(source, block.line, "not read as a reference; kept as raw text"))
+                rec = kept_as_text(block)
+                problems.append(Problem(source, block.line, UNREAD))
             _stamp(rec, source, block.line)
             records.append(rec)
         assign_keys(records)
@@ -119,9 +129,10 @@ def _parse_text(text: str, source: str, one_per_line: bool) -> tuple[list[Record
         if own and own.record.custom["raw"] in (l.strip() for l in block.lines):
             continue
         rec = parse_block(block)
-        if rec is None or block.layout not in _LISTS and not _cites(rec):
-            if rec is None and block.layout in _LISTS:
-                problems.append(Problem(source, block.line, "reference not read; skipped"))
+        if rec is None and block.layout in _LISTS:  # in a list it is a reference all the same
+            rec = kept_as_text(block)
+            problems.append(Problem(source, block.line, UNREAD))
+        elif rec is None or block.layout not in _LISTS and not _cites(rec):
             continue
         _stamp(rec, source, block.line)
         records.append(rec)

@@ -729,6 +729,53 @@ def named_resource(rec: Record, conf: dict[str, float]) -> None:
     conf["title"] = min(conf.pop("author", 1.0), 0.5)
 
 
+_ROLES = ("director|producer|creator|composer|performer|narrator|host|writer|screenwriter|showrunner|"
+          "photographer|interviewer|illustrator|compiler|conductor")
+_CREDIT_RX = re.compile(
+    rf"^(?P<names>[^\W\d][^.,;:()]*,\s*[^\W\d][^.,;:()]*(?:,?\s+(?:and|&)\s+[^.,;:()]+)?),\s*"
+    rf"(?P<role>(?:{_ROLES})s?)\.\s+(?P<title>(?:(?:Dr|Mr|Mrs|Ms|St|Jr|Sr|vs)\.\s|[^.?!])+[.?!])(?:\s|$)",
+    re.IGNORECASE,
+)
+
+
+def credited_maker(text: str, rec: Record, conf: dict[str, float]) -> None:
+    """"Soderbergh, Steven, director. Che. DVD. Criterion, 2010.": MLA names a film's or a
+    recording's maker with the role after the name. The tagger, trained on articles, reads such
+    a credit as a note or the role as one more name; the credit is the author, the next
+    sentence the title."""
+    m = _CREDIT_RX.match(text)
+    if not m:
+        return
+    names, _ = split_names(m.group("names"))
+    if not names or any(n.literal or not n.given for n in names):
+        return
+    rec.author = names
+    credit = m.group(0)[: m.start("title")]
+    if not rec.title or rec.title in credit or m.group("role") in rec.title:
+        rec.set("title", clean_title_text(m.group("title")))
+        conf["title"] = min(conf.get("title", 1.0), 0.6)
+    if m.group("role").lower().startswith("director"):
+        _as_film(rec)
+    conf["author"] = min(conf.get("author", 1.0), 0.8)
+
+
+_RUNTIME_RX = re.compile(r"\d+\s*min(?:utes)?\.?", re.IGNORECASE)
+
+
+def _as_film(rec: Record) -> None:
+    """A film has a distributor, not a journal, and a running time, not pages."""
+    rec.type = "motion_picture"
+    container = rec.get("container-title")
+    if container.startswith(rec.title):
+        container = container[len(rec.title):].lstrip(" .,")
+    rec.set("container-title", None)
+    if container and not rec.get("publisher"):
+        rec.set("publisher", container)
+    if _RUNTIME_RX.fullmatch(rec.get("page")):
+        rec.set("dimensions", rec.get("page"))
+        rec.set("page", None)
+
+
 def tag_reference(text: str) -> Record:
     """Parse one reference with the learned tagger; identifiers by rule where rules are surer."""
     from .identifiers import take_identifiers
@@ -741,6 +788,7 @@ def tag_reference(text: str) -> Record:
     if rec.issued is None and (press := _IN_PRESS_RX.search(text)):
         rec.issued = Date(literal=press.group(0).lower())
     organisation_author(rec, conf)
+    credited_maker(text, rec, conf)
     apply_source_rule(text, rec, conf)
     ids = Record()
     low = text.lower()
@@ -765,10 +813,11 @@ def tag_reference(text: str) -> Record:
 
 def read_reference(text: str) -> Record | None:
     """One reference string -> Record, or None when it does not read as a reference: two kinds
-    of evidence make one (names, title, container, date, volume or page, an identifier)."""
+    of evidence make one (names, title, container or publisher, date, volume or page, an
+    identifier)."""
     rec = tag_reference(text)
     evidence = (
-        bool(rec.author or rec.editor), bool(rec.title), bool(rec.get("container-title")),
+        bool(rec.author or rec.editor), bool(rec.title), bool(rec.get("container-title") or rec.get("publisher")),
         rec.issued is not None, bool(rec.get("volume") or rec.get("page")),
         bool(rec.doi or rec.get("URL") or rec.get("ISBN") or rec.custom.get("arxiv")),
     )
