@@ -716,10 +716,21 @@ def organisation_author(rec: Record, conf: dict[str, float]) -> None:
         conf["author"] = conf.get("title", 0.0)
 
 
+_AVAILABLE_RX = re.compile(r"\s*[\[(]?\s*(?:available|accessible|retrieved)\b.*$", re.IGNORECASE)
+
+
 def named_resource(rec: Record, conf: dict[str, float]) -> None:
     """"Poppler. http://poppler.freedesktop.org. Accessed: 2015-05-12.": a web resource cited
-    by its name alone; the tagger reads the one word before the address as an author."""
-    if rec.title or rec.get("container-title") or not rec.get("URL") or rec.editor or len(rec.author) != 1:
+    by its name alone; the tagger reads the one word before the address as an author, or the
+    whole name as a publisher."""
+    if rec.title or rec.get("container-title") or not rec.get("URL") or rec.editor:
+        return
+    if not rec.author and rec.get("publisher"):  # "National Human Genome Research Institute, ELSI Program, http://…"
+        rec.set("title", clean_title_text(_AVAILABLE_RX.sub("", rec.get("publisher"))))
+        rec.set("publisher", None)
+        conf["title"] = min(conf.pop("publisher", 1.0), 0.5)
+        return
+    if len(rec.author) != 1:
         return
     name = rec.author[0]
     if name.given or not name.family or name.literal:
