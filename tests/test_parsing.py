@@ -8,6 +8,7 @@ from conftest import DATA
 from refmill.parsing import parse_text
 from refmill.parsing.fields import parse_reference, split_volume_pages
 from refmill.parsing.names import family_initials, parse_name
+from refmill.parsing.tagged import Segment, drop_role, tag_reference, to_record
 
 SEEDS = ["korkmaz-2023-transfus-apher-sci.txt", "rampotas-roddie-2025-blood.txt"]
 
@@ -123,3 +124,23 @@ def test_one_per_line_gives_one_record_per_line_in_order():
     assert records[1].fields == {} and records[1].author == []
     assert [str(p) for p in problems] == ["refs.txt:3: not read as a reference; kept as raw text"]
     assert records[2].get("page") == "1146-1162"
+
+
+# --- pasted-page cases ------------------------------------------------------------------------
+
+
+def test_a_role_before_a_quoted_title_is_no_part_of_it():
+    rec = tag_reference('Marchand, Claire. contributor, with Louis Tremblay "Montreal". In Canadian Family '
+                        'Encyclopedia (Toronto: Maple Leaf Publishing, 2011) Volume M: 112-130.')
+    assert (rec.title, rec.get("container-title"), rec.get("page")) == ("Montreal", "Canadian Family Encyclopedia", "112-130")
+    rec, _ = to_record([Segment("author", "Berg, Anna.", 0.9), Segment("title", "translator. “The Harbour Lights”.", 0.7)])
+    assert rec.title == "The Harbour Lights"
+    assert drop_role("editor, with Ann Lee «Le Port»") == "«Le Port»"
+
+
+@pytest.mark.parametrize(
+    "title",
+    ['Editorial "Hello" world', "Editor's choice", 'Editors of "Nature" on ethics', 'contributor "unclosed'],
+)
+def test_a_title_that_only_starts_like_a_role_keeps_its_words(title):
+    assert drop_role(title) == title

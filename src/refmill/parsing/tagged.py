@@ -104,6 +104,21 @@ def quoted_title(text: str) -> str:
     return m.group("title") if m else text
 
 
+# "contributor, with Pierre Dubois", "editor", "trans.": the author's part in the work, said
+# before the work's quoted title
+_ROLE_LEAD_RX = re.compile(
+    r"^(?:co-?)?(?:contributor|editor|translator|compiler|illustrator|reviser|eds?\.|trans\.|comp\.)s?"
+    r"(?:,?\s+(?:with|and)\s+[^\"“«\d]{3,60}?)?[\s,.:;]+(?=[\"“«][^\"”»]{2,}[\"”»])",
+    re.IGNORECASE,
+)
+
+
+def drop_role(text: str) -> str:
+    """"contributor, with Pierre Dubois \"Lyon\"." -> "\"Lyon\".": the role that opens the
+    tagger's title is no part of it; the quoted part is the title."""
+    return _ROLE_LEAD_RX.sub("", text, count=1)
+
+
 _IN_RX = re.compile(r"^(?:in|en|dans|im)\s*:?\s+(?=\S)", re.IGNORECASE)
 
 
@@ -552,7 +567,7 @@ def to_record(segs: list[Segment]) -> tuple[Record, dict[str, float]]:
             if truncated and label == "author":
                 rec.custom["truncated"] = True
         elif label == "title":
-            value = clean_title_text(quoted_title(seg.text))
+            value = clean_title_text(quoted_title(drop_role(seg.text)))
             if not value:
                 continue
             rec.set("title", value)
