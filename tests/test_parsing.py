@@ -8,7 +8,7 @@ from conftest import DATA
 from refmill.parsing import parse_text
 from refmill.parsing.fields import parse_reference, split_volume_pages
 from refmill.parsing.names import family_initials, parse_name
-from refmill.parsing.tagged import Segment, drop_role, tag_reference, to_record
+from refmill.parsing.tagged import Segment, drop_role, tag_reference, title_in_names, to_record
 
 SEEDS = ["korkmaz-2023-transfus-apher-sci.txt", "rampotas-roddie-2025-blood.txt"]
 
@@ -126,7 +126,7 @@ def test_one_per_line_gives_one_record_per_line_in_order():
     assert records[2].get("page") == "1146-1162"
 
 
-# --- pasted-page cases ------------------------------------------------------------------------
+# --- pasted-page cases: a role before the title, a title read as names ---------------------
 
 
 def test_a_role_before_a_quoted_title_is_no_part_of_it():
@@ -144,3 +144,33 @@ def test_a_role_before_a_quoted_title_is_no_part_of_it():
 )
 def test_a_title_that_only_starts_like_a_role_keeps_its_words(title):
     assert drop_role(title) == title
+
+
+def test_a_title_read_as_a_pair_of_one_word_names_is_the_title():
+    rec = tag_reference("Okafor Chidi, Markets and Migrants, Lagos, 2004")
+    assert (len(rec.author), rec.title, rec.get("publisher-place"), rec.year) == (1, "Markets and Migrants", "Lagos", 2004)
+    segs = title_in_names([Segment("author", "Marlow Peter, Rivers and Harbours, Bristol,", 0.4), Segment("date", "1976", 1.0)])
+    assert [(s.label, s.text) for s in segs] == [
+        ("author", "Marlow Peter"), ("title", "Rivers and Harbours"), ("location", "Bristol"), ("date", "1976")]
+    assert segs[1].confidence <= 0.5
+
+
+@pytest.mark.parametrize(
+    "names",
+    [
+        "Smith J, Jones K, Brown A,",  # bare comma-separated list
+        "Smith John, Karl Jones and Adam Brown,",  # whole names, given names everywhere
+        "Marlow, Peter and Harbour, Ann,",  # inverted: "Peter and Harbour" is a given and a family
+        "Van Mulken, Margot & Reenen, Pieter",  # a family name with its particle first
+        "Kent TA, Perez Polo JR and Smith JA",  # initials
+        "DURAND Pierre, MARTIN et DUPONT,",  # family names in capitals
+    ],
+)
+def test_name_lists_stay_names(names):
+    segs = [Segment("author", names, 0.8), Segment("date", "1999", 1.0)]
+    assert title_in_names(segs) == segs
+
+
+def test_name_lists_stay_names_when_a_title_was_found():
+    segs = [Segment("author", "Okafor Chidi, Markets and Migrants,", 0.8), Segment("title", "A Study.", 0.9)]
+    assert title_in_names(segs) == segs

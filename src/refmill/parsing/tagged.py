@@ -492,6 +492,53 @@ def split_author_tail(segs: list[Segment]) -> list[Segment]:
     return out
 
 
+_WORD_AND_WORD_RX = re.compile(r"(?P<a>[^\W\d_][\w'’-]+)\s+(?:and|&|und|et)\s+(?P<b>[^\W\d_][\w'’-]+)")
+_PLACE_RX = re.compile(r"[^\W\d_][\w'’.-]*(?:\s+[^\W\d_][\w'’.-]*){0,2}")
+
+
+def _full_name_first(part: str) -> bool:
+    """"Gellner Ernest", "Smith JA": a name with its given name in one piece (not "Van
+    Mulken" or "Stewart III", a family name alone)."""
+    words = part.split()
+    return len(words) >= 2 and words[0].lower() not in _PARTICLES and not _SUFFIX_RX.fullmatch(words[-1])
+
+
+def _one_word_pair(part: str) -> bool:
+    """"Nations and Nationalism": two capitalised words joined by "and", neither an initial,
+    a particle nor in capitals (French lists print family names so: "MARTIN et DUPONT")."""
+    m = _WORD_AND_WORD_RX.fullmatch(part.strip())
+    return bool(m) and all(
+        w[0].isupper() and not w.isupper() and not _initial_word(w) and w.lower() not in _PARTICLES for w in (m["a"], m["b"])
+    )
+
+
+def title_in_names(segs: list[Segment]) -> list[Segment]:
+    """"Gellner Ernest, Nations and Nationalism, Ithaca, 1983", all read as names: when the
+    tagger found no title, a list whose first name carries its given name has no room for
+    "Nations" and "Nationalism" as two one-word names. That part is the title, a short part
+    after it the place."""
+    if any(s.label == "title" for s in segs):
+        return segs
+    k = next((i for i, s in enumerate(segs) if s.label == "author"), None)
+    if k is None:
+        return segs
+    seg = segs[k]
+    parts = seg.text.rstrip(" ,;").split(",")
+    if not _full_name_first(parts[0]):
+        return segs
+    for j in range(1, len(parts)):
+        if _one_word_pair(parts[j]):
+            break
+    else:
+        return segs
+    conf = min(seg.confidence, 0.5)
+    out = [Segment("author", ",".join(parts[:j]), seg.confidence), Segment("title", parts[j].strip(), conf)]
+    rest = ",".join(parts[j + 1:]).strip(" ,.;")
+    if rest:
+        out.append(Segment("location" if _PLACE_RX.fullmatch(rest) else "note", rest, conf))
+    return segs[:k] + out + segs[k + 1:]
+
+
 _DITTO_RX = re.compile(r"^[-‐‑‒–—―_]{2,}\s*[.,]?\s*(?P<rest>\S.*)$")  # "———. Steppenwolf.": same author as above
 _FIRST_SENTENCE_RX = re.compile(r"^(?P<first>.+?[^\W\d_]{2}[.?!])(?:\s+(?=\S)|$)")
 _SOURCE_LABELS = frozenset(("container", "location", "publisher", "volume", "pages", "issue"))
@@ -547,7 +594,7 @@ def book_title(rec: Record, conf: dict[str, float]) -> None:
 
 def to_record(segs: list[Segment]) -> tuple[Record, dict[str, float]]:
     """The first segment of each field gives its value; also each field's confidence."""
-    segs = title_fallback(split_author_tail(segs))
+    segs = title_fallback(title_in_names(split_author_tail(segs)))
     rec = Record()
     conf: dict[str, float] = {}
     for seg in segs:
