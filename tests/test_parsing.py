@@ -6,6 +6,7 @@ import pytest
 
 from conftest import DATA
 from refmill.parsing import parse_text
+from refmill.parsing.clean import unglue_pages
 from refmill.parsing.fields import parse_reference, split_volume_pages
 from refmill.parsing.names import family_initials, parse_name
 from refmill.parsing.tagged import Segment, drop_role, tag_reference, title_in_names, to_record
@@ -126,7 +127,7 @@ def test_one_per_line_gives_one_record_per_line_in_order():
     assert records[2].get("page") == "1146-1162"
 
 
-# --- pasted-page cases: a role before the title, a title read as names ---------------------
+# --- pasted-page cases: a role before the title, a title read as names, glued page markers -----
 
 
 def test_a_role_before_a_quoted_title_is_no_part_of_it():
@@ -174,3 +175,32 @@ def test_name_lists_stay_names(names):
 def test_name_lists_stay_names_when_a_title_was_found():
     segs = [Segment("author", "Okafor Chidi, Markets and Migrants,", 0.8), Segment("title", "A Study.", 0.9)]
     assert title_in_names(segs) == segs
+
+
+def test_a_glued_and_spaced_pdf_page_marker_is_repaired():
+    rec = tag_reference("A. B. Moreau, K. L. Santos, and R. T. Iqbal, Structural Mechanicspp .5 -41( 2019).")
+    assert (rec.title, rec.get("container-title"), rec.get("volume"), rec.get("page"), rec.year) == (
+        "Structural Mechanics", "", "", "5-41", 2019)
+    assert unglue_pages("Structural Mechanicspp .5 -41( 2019).") == "Structural Mechanics pp .5 -41( 2019)."
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Knapp .1 -23( 2017)",  # a short name ending in "pp"
+        "Philipp Schmidt, 2017",
+        "Worshipp .1 and more",  # not the whole spaced pattern
+        "Engineering pp .1 -23( 2017)",  # already a word of its own
+        "Engineeringpp. 1-23 (2017)",
+    ],
+)
+def test_words_ending_in_pp_keep_their_letters(text):
+    assert unglue_pages(text) == text
+
+
+def test_a_journal_cited_without_a_volume_or_pp_keeps_its_container():
+    rec = tag_reference("P. DURAND et L. MARTIN. Tetrahedron Lett. 2231 (1981).")
+    assert (rec.title, rec.get("container-title"), rec.get("page")) == ("", "Tetrahedron Lett", "2231")
+    rec, _ = to_record([Segment("author", "K. Novak,", 0.9), Segment("container", "Appl. Opt.", 0.9),
+                        Segment("volume", "50,", 0.9), Segment("pages", "pp. 3301-3307", 0.9)])
+    assert (rec.title, rec.get("container-title")) == ("", "Appl. Opt.")

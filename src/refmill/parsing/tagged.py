@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from ..model import Date, Name, Record, clean_title, normalize_doi, normalize_pages
+from .clean import unglue_pages
 from .tagger import Token
 
 LOW_CONFIDENCE = 0.8  # a field whose weaker boundary is below this is listed in custom["low-confidence"]
@@ -570,6 +571,23 @@ _IN_CONTAINER_RX = re.compile(r"\.\s+In:?\s+(?=[A-Z])")
 _SECTION_VOLUME_RX = re.compile(r"^(?P<journal>.*[\s.][A-Z])(?P<volume>\d{1,4})$")  # "Phys. Rev. D96"
 
 
+_PP_RX = re.compile(r"^\(?pp\b", re.IGNORECASE)
+
+
+def paged_book_title(rec: Record, conf: dict[str, float], segs: list[Segment]) -> None:
+    """The tagger's container where it is a book cited by its pages: names, no title, pages
+    marked "pp." and no volume or issue ("Costa, L. and Comin, C. Network Science pp. 1-23
+    (2017)."). A journal cited without its article's title prints a volume ("J. Chem. Soc.
+    272 (1948)"), so a bare container stays one."""
+    container = rec.get("container-title")
+    if (not container or rec.title or not rec.author or not rec.get("page") or rec.get("volume")
+            or rec.get("issue") or not any(s.label == "pages" and _PP_RX.match(s.text) for s in segs)):
+        return
+    rec.set("title", container)
+    rec.fields.pop("container-title")
+    conf["title"] = min(conf.pop("container-title", 1.0), 0.5)
+
+
 def book_title(rec: Record, conf: dict[str, float]) -> None:
     """The tagger's container where it is the title: a book with no title but a publisher and
     no volume or pages ("Jackson, Michael (Ed.). Things as They Are. Bloomington: Indiana
@@ -679,6 +697,7 @@ def to_record(segs: list[Segment]) -> tuple[Record, dict[str, float]]:
                     rec.issued = Date(int(m.group(1)))
                     conf["issued"] = min(seg.confidence, 0.5)
                     break
+    paged_book_title(rec, conf, segs)
     book_title(rec, conf)
     rec.type = infer_type(rec)
     return rec, conf
@@ -796,7 +815,7 @@ def tag_reference(text: str) -> Record:
     from .identifiers import take_identifiers
     from .tagger import tag, tokenize
 
-    text = _BROKEN_WORD_RX.sub("", " ".join(text.split()))
+    text = unglue_pages(_BROKEN_WORD_RX.sub("", " ".join(text.split())))
     tokens = tokenize(text)
     labels, probs = tag(tokens)
     rec, conf = to_record(segments(text, tokens, labels, probs))
