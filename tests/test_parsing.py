@@ -6,8 +6,10 @@ import pytest
 
 from conftest import DATA
 from refmill.parsing import parse_text
+from refmill.parsing.clean import unglue_pages
 from refmill.parsing.fields import parse_reference, split_volume_pages
 from refmill.parsing.names import family_initials, parse_name
+from refmill.parsing.tagged import Segment, drop_role, tag_reference, title_in_names, to_record
 
 SEEDS = ["korkmaz-2023-transfus-apher-sci.txt", "rampotas-roddie-2025-blood.txt"]
 
@@ -169,3 +171,82 @@ def test_a_publisher_and_a_date_are_enough_evidence(monkeypatch):
     assert tagged.read_reference("anything") is book
     monkeypatch.setattr(tagged, "tag_reference", lambda text: Record(issued=Date(1994)))
     assert tagged.read_reference("anything") is None
+
+
+# --- pasted-page cases: a role before the title, a title read as names, glued page markers -----
+
+
+def test_a_role_before_a_quoted_title_is_no_part_of_it():
+    rec = tag_reference('Marchand, Claire. contributor, with Louis Tremblay "Montreal". In Canadian Family '
+                        'Encyclopedia (Toronto: Maple Leaf Publishing, 2011) Volume M: 112-130.')
+    assert (rec.title, rec.get("container-title"), rec.get("page")) == ("Montreal", "Canadian Family Encyclopedia", "112-130")
+    rec, _ = to_record([Segment("author", "Berg, Anna.", 0.9), Segment("title", "translator. “The Harbour Lights”.", 0.7)])
+    assert rec.title == "The Harbour Lights"
+    assert drop_role("editor, with Ann Lee «Le Port»") == "«Le Port»"
+
+
+@pytest.mark.parametrize(
+    "title",
+    ['Editorial "Hello" world', "Editor's choice", 'Editors of "Nature" on ethics', 'contributor "unclosed'],
+)
+def test_a_title_that_only_starts_like_a_role_keeps_its_words(title):
+    assert drop_role(title) == title
+
+
+def test_a_title_read_as_a_pair_of_one_word_names_is_the_title():
+    rec = tag_reference("Okafor Chidi, Markets and Migrants, Lagos, 2004")
+    assert (len(rec.author), rec.title, rec.get("publisher-place"), rec.year) == (1, "Markets and Migrants", "Lagos", 2004)
+    segs = title_in_names([Segment("author", "Marlow Peter, Rivers and Harbours, Bristol,", 0.4), Segment("date", "1976", 1.0)])
+    assert [(s.label, s.text) for s in segs] == [
+        ("author", "Marlow Peter"), ("title", "Rivers and Harbours"), ("location", "Bristol"), ("date", "1976")]
+    assert segs[1].confidence <= 0.5
+
+
+@pytest.mark.parametrize(
+    "names",
+    [
+        "Smith J, Jones K, Brown A,",  # bare comma-separated list
+        "Smith John, Karl Jones and Adam Brown,",  # whole names, given names everywhere
+        "Marlow, Peter and Harbour, Ann,",  # inverted: "Peter and Harbour" is a given and a family
+        "Van Mulken, Margot & Reenen, Pieter",  # a family name with its particle first
+        "Kent TA, Perez Polo JR and Smith JA",  # initials
+        "DURAND Pierre, MARTIN et DUPONT,",  # family names in capitals
+    ],
+)
+def test_name_lists_stay_names(names):
+    segs = [Segment("author", names, 0.8), Segment("date", "1999", 1.0)]
+    assert title_in_names(segs) == segs
+
+
+def test_name_lists_stay_names_when_a_title_was_found():
+    segs = [Segment("author", "Okafor Chidi, Markets and Migrants,", 0.8), Segment("title", "A Study.", 0.9)]
+    assert title_in_names(segs) == segs
+
+
+def test_a_glued_and_spaced_pdf_page_marker_is_repaired():
+    rec = tag_reference("A. B. Moreau, K. L. Santos, and R. T. Iqbal, Structural Mechanicspp .5 -41( 2019).")
+    assert (rec.title, rec.get("container-title"), rec.get("volume"), rec.get("page"), rec.year) == (
+        "Structural Mechanics", "", "", "5-41", 2019)
+    assert unglue_pages("Structural Mechanicspp .5 -41( 2019).") == "Structural Mechanics pp .5 -41( 2019)."
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Knapp .1 -23( 2017)",  # a short name ending in "pp"
+        "Philipp Schmidt, 2017",
+        "Worshipp .1 and more",  # not the whole spaced pattern
+        "Engineering pp .1 -23( 2017)",  # already a word of its own
+        "Engineeringpp. 1-23 (2017)",
+    ],
+)
+def test_words_ending_in_pp_keep_their_letters(text):
+    assert unglue_pages(text) == text
+
+
+def test_a_journal_cited_without_a_volume_or_pp_keeps_its_container():
+    rec = tag_reference("P. DURAND et L. MARTIN. Tetrahedron Lett. 2231 (1981).")
+    assert (rec.title, rec.get("container-title"), rec.get("page")) == ("", "Tetrahedron Lett", "2231")
+    rec, _ = to_record([Segment("author", "K. Novak,", 0.9), Segment("container", "Appl. Opt.", 0.9),
+                        Segment("volume", "50,", 0.9), Segment("pages", "pp. 3301-3307", 0.9)])
+    assert (rec.title, rec.get("container-title")) == ("", "Appl. Opt.")

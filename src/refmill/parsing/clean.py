@@ -189,3 +189,18 @@ def strip_chrome(line: str) -> str:
         if len(labels) >= 2 or _STRONG_END_RX.search(run.group(0)):
             line = line[: run.start()]
     return line.rstrip()
+
+
+# --- PDF text ---------------------------------------------------------------------------------
+
+# "Electrical Engineeringpp .1 -23( 2017).": a PDF's text layer glued "pp" onto the word before
+# and spaced the punctuation of the pages and year. Only that whole spaced pattern is repaired
+# (a word of four or more letters, then "pp .N -M( YEAR)"), so "Knapp" or "Philipp" before
+# anything else keep their letters.
+_GLUED_PP_RX = re.compile(r"(?<=[^\W\d_]{3}[^\W\d_p])pp(?= \.\d{1,6} -\d{1,6}\( ?(?:1[5-9]|20)\d\d\))")
+
+
+def unglue_pages(text: str) -> str:
+    """"Engineeringpp .1 -23( 2017)" -> "Engineering pp .1 -23( 2017)": the tagger knows the
+    marker only as a word of its own."""
+    return _GLUED_PP_RX.sub(" pp", text) if "pp ." in text else text

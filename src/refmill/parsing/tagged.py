@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from ..model import Date, Name, Record, clean_title, normalize_doi, normalize_pages
+from .clean import unglue_pages
 from .tagger import Token
 
 LOW_CONFIDENCE = 0.8  # a field whose weaker boundary is below this is listed in custom["low-confidence"]
@@ -102,6 +103,21 @@ def quoted_title(text: str) -> str:
     sentence ends after the quote: "\"Alors on a ri\". Die (Miss-)Geburt …" is one title."""
     m = _CLOSED_QUOTE_RX.match(text) if "»" in text or "”" in text or '"' in text else None
     return m.group("title") if m else text
+
+
+# "contributor, with Pierre Dubois", "editor", "trans.": the author's part in the work, said
+# before the work's quoted title
+_ROLE_LEAD_RX = re.compile(
+    r"^(?:co-?)?(?:contributor|editor|translator|compiler|illustrator|reviser|eds?\.|trans\.|comp\.)s?"
+    r"(?:,?\s+(?:with|and)\s+[^\"“«\d]{3,60}?)?[\s,.:;]+(?=[\"“«][^\"”»]{2,}[\"”»])",
+    re.IGNORECASE,
+)
+
+
+def drop_role(text: str) -> str:
+    """"contributor, with Pierre Dubois \"Lyon\"." -> "\"Lyon\".": the role that opens the
+    tagger's title is no part of it; the quoted part is the title."""
+    return _ROLE_LEAD_RX.sub("", text, count=1)
 
 
 _IN_RX = re.compile(r"^(?:in|en|dans|im)\s*:?\s+(?=\S)", re.IGNORECASE)
@@ -477,6 +493,53 @@ def split_author_tail(segs: list[Segment]) -> list[Segment]:
     return out
 
 
+_WORD_AND_WORD_RX = re.compile(r"(?P<a>[^\W\d_][\w'’-]+)\s+(?:and|&|und|et)\s+(?P<b>[^\W\d_][\w'’-]+)")
+_PLACE_RX = re.compile(r"[^\W\d_][\w'’.-]*(?:\s+[^\W\d_][\w'’.-]*){0,2}")
+
+
+def _full_name_first(part: str) -> bool:
+    """"Gellner Ernest", "Smith JA": a name with its given name in one piece (not "Van
+    Mulken" or "Stewart III", a family name alone)."""
+    words = part.split()
+    return len(words) >= 2 and words[0].lower() not in _PARTICLES and not _SUFFIX_RX.fullmatch(words[-1])
+
+
+def _one_word_pair(part: str) -> bool:
+    """"Nations and Nationalism": two capitalised words joined by "and", neither an initial,
+    a particle nor in capitals (French lists print family names so: "MARTIN et DUPONT")."""
+    m = _WORD_AND_WORD_RX.fullmatch(part.strip())
+    return bool(m) and all(
+        w[0].isupper() and not w.isupper() and not _initial_word(w) and w.lower() not in _PARTICLES for w in (m["a"], m["b"])
+    )
+
+
+def title_in_names(segs: list[Segment]) -> list[Segment]:
+    """"Gellner Ernest, Nations and Nationalism, Ithaca, 1983", all read as names: when the
+    tagger found no title, a list whose first name carries its given name has no room for
+    "Nations" and "Nationalism" as two one-word names. That part is the title, a short part
+    after it the place."""
+    if any(s.label == "title" for s in segs):
+        return segs
+    k = next((i for i, s in enumerate(segs) if s.label == "author"), None)
+    if k is None:
+        return segs
+    seg = segs[k]
+    parts = seg.text.rstrip(" ,;").split(",")
+    if not _full_name_first(parts[0]):
+        return segs
+    for j in range(1, len(parts)):
+        if _one_word_pair(parts[j]):
+            break
+    else:
+        return segs
+    conf = min(seg.confidence, 0.5)
+    out = [Segment("author", ",".join(parts[:j]), seg.confidence), Segment("title", parts[j].strip(), conf)]
+    rest = ",".join(parts[j + 1:]).strip(" ,.;")
+    if rest:
+        out.append(Segment("location" if _PLACE_RX.fullmatch(rest) else "note", rest, conf))
+    return segs[:k] + out + segs[k + 1:]
+
+
 _DITTO_RX = re.compile(r"^[-‐‑‒–—―_]{2,}\s*[.,]?\s*(?P<rest>\S.*)$")  # "———. Steppenwolf.": same author as above
 _FIRST_SENTENCE_RX = re.compile(r"^(?P<first>.+?[^\W\d_]{2}[.?!])(?:\s+(?=\S)|$)")
 _SOURCE_LABELS = frozenset(("container", "location", "publisher", "volume", "pages", "issue"))
@@ -508,6 +571,23 @@ _IN_CONTAINER_RX = re.compile(r"\.\s+In:?\s+(?=[A-Z])")
 _SECTION_VOLUME_RX = re.compile(r"^(?P<journal>.*[\s.][A-Z])(?P<volume>\d{1,4})$")  # "Phys. Rev. D96"
 
 
+_PP_RX = re.compile(r"^\(?pp\b", re.IGNORECASE)
+
+
+def paged_book_title(rec: Record, conf: dict[str, float], segs: list[Segment]) -> None:
+    """The tagger's container where it is a book cited by its pages: names, no title, pages
+    marked "pp." and no volume or issue ("Costa, L. and Comin, C. Network Science pp. 1-23
+    (2017)."). A journal cited without its article's title prints a volume ("J. Chem. Soc.
+    272 (1948)"), so a bare container stays one."""
+    container = rec.get("container-title")
+    if (not container or rec.title or not rec.author or not rec.get("page") or rec.get("volume")
+            or rec.get("issue") or not any(s.label == "pages" and _PP_RX.match(s.text) for s in segs)):
+        return
+    rec.set("title", container)
+    rec.fields.pop("container-title")
+    conf["title"] = min(conf.pop("container-title", 1.0), 0.5)
+
+
 def book_title(rec: Record, conf: dict[str, float]) -> None:
     """The tagger's container where it is the title: a book with no title but a publisher and
     no volume or pages ("Jackson, Michael (Ed.). Things as They Are. Bloomington: Indiana
@@ -532,7 +612,7 @@ def book_title(rec: Record, conf: dict[str, float]) -> None:
 
 def to_record(segs: list[Segment]) -> tuple[Record, dict[str, float]]:
     """The first segment of each field gives its value; also each field's confidence."""
-    segs = title_fallback(split_author_tail(segs))
+    segs = title_fallback(title_in_names(split_author_tail(segs)))
     rec = Record()
     conf: dict[str, float] = {}
     for seg in segs:
@@ -552,7 +632,7 @@ def to_record(segs: list[Segment]) -> tuple[Record, dict[str, float]]:
             if truncated and label == "author":
                 rec.custom["truncated"] = True
         elif label == "title":
-            value = clean_title_text(quoted_title(seg.text))
+            value = clean_title_text(quoted_title(drop_role(seg.text)))
             if not value:
                 continue
             rec.set("title", value)
@@ -617,6 +697,7 @@ def to_record(segs: list[Segment]) -> tuple[Record, dict[str, float]]:
                     rec.issued = Date(int(m.group(1)))
                     conf["issued"] = min(seg.confidence, 0.5)
                     break
+    paged_book_title(rec, conf, segs)
     book_title(rec, conf)
     rec.type = infer_type(rec)
     return rec, conf
@@ -792,7 +873,7 @@ def tag_reference(text: str) -> Record:
     from .identifiers import take_identifiers
     from .tagger import tag, tokenize
 
-    text = _BROKEN_WORD_RX.sub("", " ".join(text.split()))
+    text = unglue_pages(_BROKEN_WORD_RX.sub("", " ".join(text.split())))
     tokens = tokenize(text)
     labels, probs = tag(tokens)
     rec, conf = to_record(segments(text, tokens, labels, probs))
