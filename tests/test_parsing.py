@@ -250,3 +250,15 @@ def test_a_journal_cited_without_a_volume_or_pp_keeps_its_container():
     rec, _ = to_record([Segment("author", "K. Novak,", 0.9), Segment("container", "Appl. Opt.", 0.9),
                         Segment("volume", "50,", 0.9), Segment("pages", "pp. 3301-3307", 0.9)])
     assert (rec.title, rec.get("container-title")) == ("", "Appl. Opt.")
+
+
+@pytest.mark.parametrize("text, want", [
+    ("Electrical Engineeringpp .1 -23( 2017)", "Electrical Engineering pp. 1-23(2017)"),
+    ("Energypp.393", "Energy pp. 393"),
+    ("Knapp. 12", "Knapp. 12"),
+    ("Philipp. 2001", "Philipp. 2001"),
+])
+def test_the_rule_reader_unglues_page_markers_but_not_names_ending_in_pp(text, want):
+    from refmill.parsing.fields import _repair_spacing
+
+    assert _repair_spacing(text) == want

@@ -165,6 +165,8 @@ def _prepare(text: str) -> str:
 
 def _repair_spacing(text: str) -> str:
     """PDF spacing ("Energy 112 ( 2013)393- 395", "Phys .Rev .D", "chain ,Theor") -> normal."""
+    # a glued page marker, "Engineeringpp .1" or "Energypp.393", not "Knapp. 12"
+    text = re.sub(r"(?<=[^\W\d_p])(pp?)(?:\.|\s+\.\s*)(?=\d)", r" \1. ", text)
     text = re.sub(r"\s+([,;])", r"\1", text)
     text = re.sub(r"([,;])(?=[^\s\d])", r"\1 ", text)
     text = re.sub(r"(?<=[^\W\d_]):(?=[A-Z])", ": ", text)
@@ -174,7 +176,6 @@ def _repair_spacing(text: str) -> str:
     text = re.sub(r"\s+\)", ")", text)
     text = re.sub(r"(?<=\d)\s*([-–])\s+(?=\d)|(?<=\d)\s+([-–])\s*(?=\d)", lambda m: m.group(1) or m.group(2), text)
     text = re.sub(r"\)(?=\d)", ") ", text)
-    text = re.sub(r"(?<=[^\W\d_p])(pp?)\s*\.\s*(?=\d)", r" \1. ", text)
     text = re.sub(r"(?<=[^\W\d_])\?(?=[^\W\d_])", "'", text)  # "D?Souza": a lost apostrophe
     text = re.sub(r"(?<=\d)\?(?=\d)", "-", text)  # "420?431": a lost dash
     return re.sub(r"\s+", " ", text).strip()
