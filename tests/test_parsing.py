@@ -262,3 +262,20 @@ def test_the_rule_reader_unglues_page_markers_but_not_names_ending_in_pp(text, w
     from refmill.parsing.fields import _repair_spacing
 
     assert _repair_spacing(text) == want
+
+
+def test_a_quote_inside_a_title_does_not_end_it():
+    (rec,), _ = parse_text("Smith JA, Jones KL, Brown T. Outcomes of \"the 'quiet' hour\" in wards. BMJ. 2018;360:k123.",
+                           "x", one_per_line=True)
+    assert rec.title == "Outcomes of \"the 'quiet' hour\" in wards"
+    assert (rec.get("container-title"), rec.get("volume"), rec.get("page")) == ("BMJ", "360", "k123")
+
+
+@pytest.mark.parametrize("text, journal, publisher", [
+    ("Lee K, Park J. Deep learning for imaging. Radiology. In press.", "Radiology", ""),
+    ("Berndt, Anna, ed. Paper Worlds. New York: Routledge. Forthcoming.", "", "Routledge"),
+])
+def test_in_press_is_a_date_not_part_of_the_journal_or_publisher(text, journal, publisher):
+    (rec,), _ = parse_text(text, "x", one_per_line=True)
+    assert rec.issued is not None and rec.issued.literal in ("in press", "forthcoming")
+    assert (rec.get("container-title"), rec.get("publisher")) == (journal, publisher)

@@ -746,6 +746,57 @@ _NLM_SOURCE_RX = re.compile(
 )
 
 
+_LOWER_LEAD_RX = re.compile(r"^(?P<tail>[a-z][\w'’-]*(?:\s+[\w'’-]+)*?)\.\s+(?P<journal>[A-Z].*)$")
+
+
+def quote_inside_title(text: str, rec: Record, conf: dict[str, float]) -> None:
+    """'Outcomes of "the quiet hour" in wards. BMJ. 2018': the tagger ends a title at a closing
+    quote; the lower-case words after it, up to the sentence end, are the title's, not the
+    journal's (journal names open with a capital)."""
+    title, container = rec.title, rec.get("container-title")
+    closer = _open_quote(title)
+    if not closer or not container:
+        return
+    m = _LOWER_LEAD_RX.match(container)
+    at = text.find(title)
+    after = _AFTER_QUOTE_RX.match(text, at + len(title)) if m and at >= 0 else None
+    if after:
+        rec.set("title", f"{title}{closer} {after.group('tail')}")
+        rec.set("container-title", m.group("journal"))
+
+
+_AFTER_QUOTE_RX = re.compile(r"[\"”»]\s+(?P<tail>[a-z][^.?!]*)[.?!]\s")
+
+
+def _open_quote(title: str) -> str:
+    """The closing quote a title lacks (its end was cut at that quote), or ""."""
+    if title.count('"') % 2:
+        return '"'
+    if title.count("“") > title.count("”"):
+        return "”"
+    return "»" if title.count("«") > title.count("»") else ""
+
+
+_PRESS_TAIL_RX = re.compile(r"[.,;\s]+(?:in press|forthcoming|accepted|to appear|im druck|sous presse)\W*$",
+                            re.IGNORECASE)
+
+
+def journal_in_press(rec: Record, conf: dict[str, float]) -> None:
+    """"Title. Radiology. In press.": the tagger reads "Radiology. In press" as a publisher. A
+    work in press with neither a date nor a place names its journal there."""
+    publisher = rec.get("publisher")
+    m = _PRESS_TAIL_RX.search(publisher)
+    if not m:
+        return
+    name = publisher[: m.start()].strip()
+    rec.set("publisher", name)
+    if name and not rec.get("container-title") and not rec.get("publisher-place") and rec.type != "chapter":
+        rec.set("publisher", None)
+        rec.set("container-title", name)
+        conf["container-title"] = conf.pop("publisher", 0.5)
+        rec.type = "article-journal"
+
+
 def apply_source_rule(text: str, rec: Record, conf: dict[str, float]) -> None:
     """Year, volume, issue and page from an NLM source part, where the text has one."""
     from .fields import split_volume_pages
@@ -881,6 +932,8 @@ def tag_reference(text: str) -> Record:
         rec.issued = Date(literal=press.group(0).lower())
     organisation_author(rec, conf)
     credited_maker(text, rec, conf)
+    quote_inside_title(text, rec, conf)
+    journal_in_press(rec, conf)
     apply_source_rule(text, rec, conf)
     ids = Record()
     low = text.lower()
