@@ -279,3 +279,27 @@ def test_in_press_is_a_date_not_part_of_the_journal_or_publisher(text, journal, 
     (rec,), _ = parse_text(text, "x", one_per_line=True)
     assert rec.issued is not None and rec.issued.literal in ("in press", "forthcoming")
     assert (rec.get("container-title"), rec.get("publisher")) == (journal, publisher)
+
+
+def test_words_the_tagger_calls_a_note_are_kept_and_tell_the_type():
+    (thesis, report), _ = parse_text(
+        "Okonkwo, A. B. (2019). Learning in the wild: A field study (Doctoral dissertation). University of Lagos, "
+        "Lagos, Nigeria.\n"
+        "Doe J. A report on water quality. Technical Report TR-2019-07. Springfield: State Water Board; 2019.\n",
+        "x", one_per_line=True)
+    assert (thesis.type, thesis.get("note")) == ("thesis", "Doctoral dissertation")
+    assert (report.type, report.get("note")) == ("report", "Technical Report TR-2019-07")
+
+
+def test_a_note_leaves_out_link_words_and_identifiers_taken_elsewhere():
+    from refmill.parsing.tagged import _note_text
+
+    assert _note_text("[Online]. Available") == "" and _note_text("Retrieved from") == ""
+    assert _note_text("PubMed PMID:25501425") == "" and _note_text("[in Slovak]") == "in Slovak"
+
+
+def test_pages_marked_p_win_over_a_day_range():
+    (rec,), _ = parse_text(
+        "Kim S, Lee J. Grasping soft objects. In: Proceedings of the IEEE International Conference on Robotics "
+        "and Automation (ICRA); 2019 May 20-24; Montreal, Canada. p. 100-105.", "x", one_per_line=True)
+    assert rec.get("page") == "100-105" and rec.type == "paper-conference"

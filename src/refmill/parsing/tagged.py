@@ -466,7 +466,7 @@ _NO_YEAR_LABELS = frozenset("title container collection url doi arxiv isbn pages
 _LONE_YEAR_RX = re.compile(r"(?<![\w/.-])(1[6-9]\d\d|20\d\d)[a-z]?(?![\w/-])")
 
 
-_SKIPPED = frozenset(("note", "number"))
+_SKIPPED = frozenset(("number",))
 # tagger label -> the key of its field in custom["field-confidence"]
 _CONFIDENCE_KEY = {"date": "issued", "container": "container-title", "collection": "collection-title",
                    "location": "publisher-place", "pages": "page", "doi": "DOI", "url": "URL", "isbn": "ISBN"}
@@ -610,15 +610,39 @@ def book_title(rec: Record, conf: dict[str, float]) -> None:
         conf["volume"] = conf.get("container-title", 1.0)
 
 
+_NOTE_ID_RX = re.compile(r"(?:PubMed(?:\s+Central)?\s*)?\b(?:PMID|PMCID|ISSN|doi)\s*:?\s*[\w./-]+[;,]?", re.IGNORECASE)
+_NOTE_LINK_RX = re.compile(
+    r"^\W*(?:online\W*)?(?:retrieved|available|accessed|accessible|online|cited|consulted|link|url|zugriff|abgerufen|disponible)"
+    r"\b[^.]{0,40}$", re.IGNORECASE)
+
+
+def _note_text(text: str) -> str:
+    """A note without the brackets round all of it ("(Doctoral dissertation)"), the
+    identifiers the rules already took, and words that only lead to a link ("Retrieved from")."""
+    text = clean_text(_NOTE_ID_RX.sub(" ", text))
+    if text[:1] + text[-1:] in ("()", "[]") and not any(c in text[1:-1] for c in "()[]"):
+        text = text[1:-1].strip()
+    if len(_LETTERS_RX.findall(text)) == 0 or _NOTE_LINK_RX.match(text):
+        return ""
+    return text
+
+
 def to_record(segs: list[Segment]) -> tuple[Record, dict[str, float]]:
     """The first segment of each field gives its value; also each field's confidence."""
     segs = title_fallback(title_in_names(split_author_tail(segs)))
     rec = Record()
     conf: dict[str, float] = {}
+    marked_pages = any(s.label == "pages" and _PAGES_PREFIX_RX.match(s.text.lstrip("(")) for s in segs)
+    notes = []
     for seg in segs:
         label = seg.label
         if label in _SKIPPED:
             continue
+        if label == "note":  # "(Doctoral dissertation)", "Technical Report TR-7": kept, not dropped
+            notes.append(_note_text(seg.text))
+            continue
+        if label == "pages" and marked_pages and not _PAGES_PREFIX_RX.match(seg.text.lstrip("(")):
+            continue  # "2019 May 20-24; … p. 100-105": the pages are the ones marked "p."
         if label == "author" and _EDITED_RX.search(seg.text):
             label = "editor"  # "Bruford, A. J. and D. A. MacDonald, eds.": the book's editors
         key = _CONFIDENCE_KEY.get(label, label)
@@ -697,6 +721,8 @@ def to_record(segs: list[Segment]) -> tuple[Record, dict[str, float]]:
                     rec.issued = Date(int(m.group(1)))
                     conf["issued"] = min(seg.confidence, 0.5)
                     break
+    if any(notes):
+        rec.set("note", "; ".join(n for n in notes if n))
     paged_book_title(rec, conf, segs)
     book_title(rec, conf)
     rec.type = infer_type(rec)
@@ -721,7 +747,7 @@ _CONF_RX = re.compile(r"\b(?:proc\.?|proceedings|conference|conf\.|symposium|wor
 def infer_type(rec: Record) -> str:
     """CSL type from which fields are there and what the container is called."""
     container = rec.get("container-title")
-    blob = " ".join((container, rec.get("publisher"), rec.get("genre")))
+    blob = " ".join((container, rec.get("publisher"), rec.get("genre"), rec.get("note")))
     if _THESIS_RX.search(blob):
         return "thesis"
     if container and _CONF_RX.search(container):
