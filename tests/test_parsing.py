@@ -303,3 +303,25 @@ def test_pages_marked_p_win_over_a_day_range():
         "Kim S, Lee J. Grasping soft objects. In: Proceedings of the IEEE International Conference on Robotics "
         "and Automation (ICRA); 2019 May 20-24; Montreal, Canada. p. 100-105.", "x", one_per_line=True)
     assert rec.get("page") == "100-105" and rec.type == "paper-conference"
+
+
+@pytest.mark.parametrize("text, title, journal", [
+    ("Anonymous. The year in review. N Engl J Med. 2010;362(1):1-2.", "The year in review", "N Engl J Med"),
+    ("[Anonymous]. Cholera in Haiti. MMWR. 2010;59:1-3.", "Cholera in Haiti", "MMWR"),
+])
+def test_a_work_signed_anonymous(text, title, journal):
+    (rec,), _ = parse_text(text, "x", one_per_line=True)
+    assert [a.literal for a in rec.author] == ["Anonymous"]
+    assert (rec.title, rec.get("container-title")) == (title, journal)
+
+
+def test_an_abbreviated_journal_alone_is_not_split_into_a_title():
+    (rec,), _ = parse_text("Invest. Ophthalmol Vis. Sci. 2000; 41: 2309-2317", "x", one_per_line=True)
+    assert rec.title == "" and rec.get("container-title").startswith("Invest. Ophthalmol")
+
+
+def test_an_organisation_that_is_also_the_publisher_is_the_author():
+    (rec,), _ = parse_text("World Bank. World development report 2021: data for better lives. Washington, DC: "
+                           "World Bank; 2021.", "x", one_per_line=True)
+    assert [a.literal for a in rec.author] == ["World Bank"]
+    assert rec.title == "World development report 2021: data for better lives"

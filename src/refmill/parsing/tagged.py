@@ -849,6 +849,16 @@ def apply_source_rule(text: str, rec: Record, conf: dict[str, float]) -> None:
         rec.set("title", title[: -len(journal) - 2])
         rec.set("container-title", journal)
         conf["container-title"] = conf.get("title", 0.0)
+    container = rec.get("container-title")
+    lead = container[: -len(journal) - 2] if journal and container.endswith(". " + journal) else ""
+    if lead and not title and len(journal.split()) <= 8 and _SENTENCE_LIKE_RX.fullmatch(lead):
+        rec.set("title", clean_title_text(lead))  # no author: "Cholera in Haiti. MMWR. 2010;…"
+        rec.set("container-title", journal)
+        conf["title"] = conf.get("container-title", 0.0)
+
+
+# three or more words, one of them lower-case, no period: a title, not "Invest. Ophthalmol Vis"
+_SENTENCE_LIKE_RX = re.compile(r"(?=[^.]*\s[a-z]{2,}\b)[^.\s]+(?:\s+[^.\s]+){2,}")
 
 
 # --- one reference string ------------------------------------------------------------------------
@@ -864,11 +874,12 @@ _ORG_TITLE_RX = re.compile(r"^(?P<org>[^.:;]{3,80}?)[.:]\s+(?P<title>\S.+)$")
 
 def organisation_author(rec: Record, conf: dict[str, float]) -> None:
     """"World Health Organization. Global tuberculosis report": no author was found and the
-    title opens with an organisation's name as a sentence of its own: that is the author."""
+    title opens with an organisation's name as a sentence of its own (known by its words, or
+    by being the publisher too: "World Bank. … Washington, DC: World Bank"): that is the author."""
     if rec.author or rec.editor:
         return
     m = _ORG_TITLE_RX.match(rec.title)
-    if m and _is_org(m.group("org")) and len(m.group("org").split()) <= 8:
+    if m and (_is_org(m.group("org")) or m.group("org") == rec.get("publisher")) and len(m.group("org").split()) <= 8:
         rec.author = [Name(literal=m.group("org"))]
         rec.set("title", clean_title_text(m.group("title")))
         conf["author"] = conf.get("title", 0.0)
@@ -945,6 +956,25 @@ def _as_film(rec: Record) -> None:
         rec.set("page", None)
 
 
+_ANONYMOUS = r"\[?(?:anonymous|anon|anonym|anonyme|anónimo|anonimo)\]?"
+_ANONYMOUS_RX = re.compile(_ANONYMOUS + r"\.?", re.IGNORECASE)
+_ANONYMOUS_LEAD_RX = re.compile("^" + _ANONYMOUS + r"[.,:]?\s+(?=\S)", re.IGNORECASE)
+
+
+def anonymous_work(rec: Record) -> None:
+    """"Anonymous. The year in review…": the work is signed "Anonymous", which is its author
+    (as BibTeX styles and the training labels have it), not the start of its title or a note."""
+    if rec.author or rec.editor:
+        return
+    m = _ANONYMOUS_LEAD_RX.match(rec.title)
+    if m:
+        rec.set("title", rec.title[m.end():])
+        rec.author = [Name(literal=m.group(0).strip(" .,:[]"))]
+    elif _ANONYMOUS_RX.fullmatch(rec.get("note")):
+        rec.author = [Name(literal=rec.get("note").strip(" .[]"))]
+        rec.set("note", None)
+
+
 def tag_reference(text: str) -> Record:
     """Parse one reference with the learned tagger; identifiers by rule where rules are surer."""
     from .identifiers import take_identifiers
@@ -956,6 +986,7 @@ def tag_reference(text: str) -> Record:
     rec, conf = to_record(segments(text, tokens, labels, probs))
     if rec.issued is None and (press := _IN_PRESS_RX.search(text)):
         rec.issued = Date(literal=press.group(0).lower())
+    anonymous_work(rec)
     organisation_author(rec, conf)
     credited_maker(text, rec, conf)
     quote_inside_title(text, rec, conf)
