@@ -463,3 +463,10 @@ def test_sciencedirect_book_reference():
     records, _ = parse_text(text, "sd.txt")
     assert records[0].type == "book" and records[0].get("publisher") == "Clarendon Press" and records[0].year == 2017
     assert records[1].get("container-title") == "J Coast Res"
+
+
+def test_taylor_and_francis_link_labels_with_commas_are_chrome():
+    line = ("Smith J. Title. J Urban Aff. 2019;41:123. [Taylor & Francis Online], [Web of Science ®], "
+            "[Google Scholar]")
+    assert strip_chrome(line) == "Smith J. Title. J Urban Aff. 2019;41:123."
+    assert strip_chrome("Smith J. Title. In: Book. 2019. Chapter Google Scholar") == "Smith J. Title. In: Book. 2019."

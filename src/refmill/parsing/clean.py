@@ -72,7 +72,8 @@ _LABELS = [
     r"PMC(?: free article)?",
     r"Scopus(?: \(\d+\))?",
     r"View in Article",
-    r"Web of Science®?",
+    r"Web of Science ?®?",
+    r"Taylor (?:&|and) Francis Online",
     r"Search ADS",
     r"CAS",
     r"ADS",
@@ -85,6 +86,7 @@ _LABELS = [
     r"PDF",
     r"Abstract",
     r"Article",
+    r"Chapter",
     r"Free Full Text",
     r"Find it @ \S+",
     r"Ref(?:erence)? list",
@@ -96,8 +98,8 @@ _LABELS = [
 _LABEL = r"(?:" + "|".join(_LABELS) + r")"
 # Labels that are chrome even alone at a line's end; the rest ("CAS", "Article", "PubMed")
 # are cut only inside a run of two or more, or in brackets.
-_STRONG = r"(?:Google Scholar|Scopus \(\d+\)|View in Article|Web of Science®?|Search ADS|Open in a new tab|Download citation file:?|Get Rights and Content)"
-_BRACKETED_RX = re.compile(r"\s*\[(?:" + _LABEL + r"|DOI|Free (?:PMC )?article|Ref list|CrossRef|Medline)\]", re.IGNORECASE)
+_STRONG = r"(?:Google Scholar|Scopus \(\d+\)|View in Article|Web of Science ?®?|Search ADS|Open in a new tab|Download citation file:?|Get Rights and Content)"
+_BRACKETED_RX = re.compile(r"\s*,?\s*\[(?:" + _LABEL + r"|DOI|Free (?:PMC )?article|Ref list|CrossRef|Medline)\]", re.IGNORECASE)
 _LABEL_RUN_RX = re.compile(r"(?:\s*(?<![\w-])" + _LABEL + r"(?![\w-]))+\s*$")
 # a run must end with a label: checked on the line's last characters first (much faster)
 _LABEL_TAIL_RX = re.compile(_LABEL + r"$")

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from ..model import Date, Name, Record, clean_title, normalize_doi, normalize_pages
-from .clean import unglue_pages
+from .clean import strip_markup, unglue_pages
 from .tagger import Token
 
 LOW_CONFIDENCE = 0.8  # a field whose weaker boundary is below this is listed in custom["low-confidence"]
@@ -619,7 +619,7 @@ _NOTE_LINK_RX = re.compile(
 def _note_text(text: str) -> str:
     """A note without the brackets round all of it ("(Doctoral dissertation)"), the
     identifiers the rules already took, and words that only lead to a link ("Retrieved from")."""
-    text = clean_text(_NOTE_ID_RX.sub(" ", text))
+    text = clean_text(_NOTE_ID_RX.sub(" ", strip_markup(text) if "<" in text else text))
     if text[:1] + text[-1:] in ("()", "[]") and not any(c in text[1:-1] for c in "()[]"):
         text = text[1:-1].strip()
     if len(_LETTERS_RX.findall(text)) == 0 or _NOTE_LINK_RX.match(text):
