@@ -470,3 +470,32 @@ def test_taylor_and_francis_link_labels_with_commas_are_chrome():
             "[Google Scholar]")
     assert strip_chrome(line) == "Smith J. Title. J Urban Aff. 2019;41:123."
     assert strip_chrome("Smith J. Title. In: Book. 2019. Chapter Google Scholar") == "Smith J. Title. In: Book. 2019."
+
+
+@pytest.mark.parametrize("line", [
+    "Google Scholar" + " " * 50_000 + "x",
+    " " * 50_000 + "x",
+    "Google Scholar " * 33 + "x",
+    "| " * 240 + "x",
+    "x " * 100_000 + "Google Scholar",
+    "a | " * 50_000 + "CAS PubMed",
+])
+def test_chrome_patterns_do_not_backtrack_on_long_runs(line):
+    start = time.perf_counter()
+    is_chrome(line), strip_chrome(line)
+    assert time.perf_counter() - start < 0.5
+
+
+@pytest.mark.parametrize("tail", [
+    "View Article PubMed/NCBI Google Scholar",                     # PLOS
+    "Abstract Full Text Full Text (PDF) PubMed Scopus (123) Google Scholar",  # Cell Press
+    "PubMed Abstract | CrossRef Full Text | Google Scholar",       # Frontiers
+    "[ACS Full Text ], [CAS], [Google Scholar]",                   # ACS
+    "[Google Scholar] [CrossRef] [PubMed]",                        # MDPI
+    "Google Scholar Crossref Search ADS WorldCat",                 # Oxford Academic
+    "Crossref PubMed ISI Google Scholar",                          # Science
+])
+def test_publishers_link_labels_are_cut_from_the_line_and_are_chrome_alone(tail):
+    ref = "White C. Gamma study of matter. J Biol Chem. 2012;287:300-310."
+    assert strip_chrome(f"{ref} {tail}") == ref
+    assert is_chrome(tail)

@@ -67,8 +67,14 @@ def strip_markup(text: str) -> str:
 # from a run of labels; a line made only of them is chrome.
 _LABELS = [
     r"Google Scholar",
+    r"Cross[Rr]ef Full Text",
     r"Cross[Rr]ef",
+    r"PubMed/NCBI",
+    r"PubMed Abstract",
     r"PubMed(?: Central)?",
+    r"WorldCat",
+    r"ISI",
+    r"ACS Full Text ?",
     r"PMC(?: free article)?",
     r"Scopus(?: \(\d+\))?",
     r"View in Article",
@@ -100,7 +106,9 @@ _LABEL = r"(?:" + "|".join(_LABELS) + r")"
 # are cut only inside a run of two or more, or in brackets.
 _STRONG = r"(?:Google Scholar|Scopus \(\d+\)|View in Article|Web of Science ?®?|Search ADS|Open in a new tab|Download citation file:?|Get Rights and Content)"
 _BRACKETED_RX = re.compile(r"\s*,?\s*\[(?:" + _LABEL + r"|DOI|Free (?:PMC )?article|Ref list|CrossRef|Medline)\]", re.IGNORECASE)
-_LABEL_RUN_RX = re.compile(r"(?:\s*(?<![\w-])" + _LABEL + r"(?![\w-]))+\s*$")
+# each label opens with the separators before it and ends where its name ends, so a run splits
+# one way only (no backtracking over the spaces)
+_LABEL_RUN_RX = re.compile(r"(?:(?:^|[\s|]+)(?<![\w-])" + _LABEL + r"(?![\w-]))+[\s|]*$")
 # a run must end with a label: checked on the line's last characters first (much faster)
 _LABEL_TAIL_RX = re.compile(_LABEL + r"$")
 _STRONG_END_RX = re.compile(r"\s*(?<![\w-])" + _STRONG + r"\s*$")
@@ -152,7 +160,7 @@ _CHROME_LINES = [
     r"(?:©|copyright ©|copyright \d{4}).*",
 ]
 _CHROME_RX = re.compile(
-    r"^\s*(?:" + "|".join(_CHROME_LINES) + r"|(?:\s*(?<![\w-])" + _LABEL + r"(?![\w-]))+)\s*$",
+    r"^(?:" + "|".join(_CHROME_LINES) + r"|[\s,|\[\]]*(?:(?<![\w-])" + _LABEL + r"(?![\w-])[\s,|\[\]]*)+)$",
     re.IGNORECASE,
 )
 # headings that start the reference section of a page
@@ -164,9 +172,16 @@ _HEADING_RX = re.compile(
 )
 
 
+CHROME_LINE_LIMIT = 500  # chrome lines are short; a longer line is never only chrome
+
+
 def is_chrome(line: str) -> bool:
-    """True for a line that is only page chrome (link labels, paywall and account text)."""
-    return bool(_CHROME_RX.match(line))
+    """True for a line that is only page chrome (link labels, paywall and account text).
+    Spaces are collapsed first, so that no run of them can make the pattern backtrack."""
+    if len(line) > 4 * CHROME_LINE_LIMIT:
+        return False
+    line = " ".join(line.split())
+    return len(line) <= CHROME_LINE_LIMIT and bool(_CHROME_RX.match(line))
 
 
 def is_heading(line: str) -> bool:
