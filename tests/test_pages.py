@@ -499,3 +499,17 @@ def test_publishers_link_labels_are_cut_from_the_line_and_are_chrome_alone(tail)
     ref = "White C. Gamma study of matter. J Biol Chem. 2012;287:300-310."
     assert strip_chrome(f"{ref} {tail}") == ref
     assert is_chrome(tail)
+
+
+@pytest.mark.parametrize("text", [
+    "immuno-\n" * 20_000,            # one block of hyphen-joined lines
+    "• A B\n" * 20_000,              # author bullets and nothing else
+    "(" * 100_000,                   # a value of unbalanced brackets
+    '"' * 100_000,
+])
+def test_hostile_pastes_parse_in_linear_time(text):
+    """Each of these took minutes at 200 KB (quadratic joins, a group re-joined per line, one
+    bracket stripped per round); now a second or two."""
+    start = time.perf_counter()
+    parse_text(text, "hostile.txt")
+    assert time.perf_counter() - start < 5

@@ -51,6 +51,9 @@ class Block:
         return join_lines(self.lines)
 
 
+_TAIL_KEPT = 2048  # of the last word joined: more than any URL or DOI needs, and bounded
+
+
 def join_lines(lines: list[str]) -> str:
     """Lines of one reference -> one string; end-of-line hyphenation repaired.
 
@@ -79,7 +82,7 @@ def join_lines(lines: list[str]) -> str:
             glue = ""
         parts.append(glue + line)
         if len(parts) > 1 and not glue and len(words) == 1:
-            tail += words[0]
+            tail = (tail + words[0])[-_TAIL_KEPT:]
         else:
             tail = words[-1]
     return "".join(parts)
@@ -207,30 +210,48 @@ def group_wrapped(lines: list[tuple[int, str]]) -> list[list[tuple[int, str]]]:
         return groups
     base = min(_indent(t) for _, t in lines)
     hanging = any(_indent(t) > base for _, t in lines) and _indent(lines[0][1]) == base
+    dated = False  # the group so far has a year, "n.d.", "in press", a DOI or a link
+    carry = ""  # the group's last characters, for a mark that runs across the line break
     for number, text in lines:
         if not groups:
             groups.append([(number, text)])
+            dated, carry = _dated("", text), text[-_CARRY:]
             continue
         prev = groups[-1][-1][1].rstrip()
         stripped = text.strip()
         if hanging:
             go_on = _indent(text) > base
         else:
-            so_far = " ".join(t for _, t in groups[-1])
             go_on = (
                 prev.endswith(("-", ",", ";", ":", "&", "(", " and", " in", " of", " the"))
                 or stripped[:1].islower()
                 or not stripped[:1].isalnum() and stripped[:1] not in "\"“‘«„[(—–-"
                 or stripped[:1].isdigit()
                 or not re.search(r"[.)\]”\"'’\d]$", prev)
-                or not re.search(r"(?:1[5-9]|20)\d\d|\b(?:n\.d\.|in press)|doi|https?://", so_far, re.IGNORECASE)
+                or not dated
                 or not _starts_reference(stripped)
             )
         if go_on:
             groups[-1].append((number, text))
+            dated = dated or _dated(carry, text)
+            carry = (carry + " " + text)[-_CARRY:]
         else:
             groups.append([(number, text)])
+            dated, carry = _dated("", text), text[-_CARRY:]
     return groups
+
+
+_DATED_RX = re.compile(r"(?:1[5-9]|20)\d\d|\b(?:n\.d\.|in press)|doi|https?://", re.IGNORECASE)
+_CARRY = 40  # longer than any mark _DATED_RX finds
+
+
+def _dated(carry: str, text: str) -> bool:
+    """Whether `text`, added to a group ending in `carry`, brings a date mark. A match that
+    starts at the carry's first character lies wholly in the carry (marks are short) and was
+    counted before; skipping it keeps a word cut by the carry from looking like one."""
+    if _DATED_RX.search(text):
+        return True
+    return bool(carry) and any(m.start() > 0 for m in _DATED_RX.finditer(carry + " " + text))
 
 
 def _region(lines: list[str]) -> int:

@@ -56,13 +56,15 @@ _EDGE_OPENERS = frozenset(_QUOTE_PAIRS) | {"(", "["}
 _EDGE_CLOSERS = frozenset(_QUOTE_PAIRS.values()) | frozenset(")]\"”»’")
 
 
+_STRIP_ROUNDS = 8  # real values need two or three; a value of 100,000 "(" must not take 100,000
+
+
 def _strip_brackets(text: str) -> str:
     """Drop edge punctuation and brackets or quotes that do not balance inside the value."""
     text = text.strip(_EDGE)
     if not text or text[0] not in _EDGE_OPENERS and text[-1] not in _EDGE_CLOSERS:
         return text  # most values: nothing more to do
-    prev = None
-    while prev != text:
+    for _ in range(_STRIP_ROUNDS):
         prev = text
         text = text.strip(_EDGE)
         if len(text) >= 2 and _QUOTE_PAIRS.get(text[0]) == text[-1]:
@@ -76,6 +78,8 @@ def _strip_brackets(text: str) -> str:
             text = text[1:]
         if text[-1:] in "\"”»’" and sum(text.count(c) for c in "\"“”„«»") % 2:
             text = text[:-1]
+        if text == prev:
+            break
     return text
 
 
