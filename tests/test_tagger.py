@@ -179,6 +179,65 @@ def test_a_physics_section_letter_gives_the_volume_glued_to_it_back():
     assert rec.get("container-title") == "Annals of Physics 12"  # no section letter
 
 
+def test_a_title_read_into_the_container_is_split_off_at_its_sentence_end():
+    rec, conf = to_record([Segment("author", "Brown, T. and Lee, K.", 0.9),
+                           Segment("container", "Growth of river deltas under changing sea level. Coast. Geomorph. Lett.", 0.7),
+                           Segment("volume", "12:", 0.9), Segment("pages", "45-67,", 0.9), Segment("date", "2004.", 0.9)])
+    assert (rec.title, rec.get("container-title")) == ("Growth of river deltas under changing sea level",
+                                                       "Coast. Geomorph. Lett.")
+    assert conf["title"] <= 0.5
+    rec, _ = to_record([Segment("container", "Notes on frogs of the Andean cloud forest. Annals of Herpetology,", 0.7),
+                        Segment("volume", "3,", 0.9)])
+    assert (rec.title, rec.get("container-title")) == ("Notes on frogs of the Andean cloud forest", "Annals of Herpetology")
+    # a journal in abbreviations alone stays whole; so does a container next to a title
+    rec, _ = to_record([Segment("container", "J. Chem. Soc. Perkin Trans.", 0.9), Segment("volume", "1,", 0.9)])
+    assert (rec.title, rec.get("container-title")) == ("", "J. Chem. Soc. Perkin Trans.")
+    rec, _ = to_record([Segment("container", "Acta Zool. Fenn. Suppl. Ser.", 0.9), Segment("volume", "7", 0.9)])
+    assert rec.title == ""
+    rec, _ = to_record([Segment("title", "A title.", 0.9), Segment("container", "Frogs of the lowlands. Their songs.", 0.9)])
+    assert (rec.title, rec.get("container-title")) == ("A title", "Frogs of the lowlands. Their songs")
+
+
+def test_a_journal_abbreviation_ending_the_title_goes_back_to_the_journal():
+    rec, _ = to_record([Segment("title", "Mosses of the southern coast. II. The liverworts. Port.", 0.7),
+                        Segment("container", "Acta Bot. B", 0.8), Segment("volume", "10:", 0.9)])
+    assert (rec.title, rec.get("container-title")) == ("Mosses of the southern coast. II. The liverworts",
+                                                       "Port. Acta Bot. B")
+    # a title ending in a short sentence of its own that is no abbreviation stays as it is
+    rec, _ = to_record([Segment("title", "Heterogeneity of reductases. Evidence for splicing.", 0.8),
+                        Segment("container", "J Biol Chem", 0.9)])
+    assert rec.title == "Heterogeneity of reductases. Evidence for splicing"
+
+
+def test_the_page_after_a_year_in_parentheses_is_the_page():
+    rec, conf = to_record([Segment("container", "JHEP", 0.9), Segment("volume", "09", 0.9),
+                           Segment("date", "( 2013)029", 0.8)])
+    assert (rec.year, rec.get("page")) == (2013, "029") and conf["page"] <= 0.5
+    rec, _ = to_record([Segment("container", "Science", 0.9), Segment("volume", "326", 0.9),
+                        Segment("date", "(2009) 1683.", 0.8)])
+    assert (rec.year, rec.get("page")) == (2009, "1683")
+    # a page span found by the tagger wins; a date with no parentheses gives no page
+    rec, _ = to_record([Segment("date", "(2009) 12", 0.8), Segment("pages", "pp. 5-9", 0.9)])
+    assert rec.get("page") == "5-9"
+    rec, _ = to_record([Segment("date", "March 12, 2009", 0.8)])
+    assert rec.get("page") == ""
+
+
+def test_a_year_and_issue_read_as_the_volume_give_the_year():
+    rec, _ = to_record([Segment("container", "Revue des rivières,", 0.9), Segment("volume", "2008/3,", 0.8),
+                        Segment("pages", "p. 7-29.", 0.9)])
+    assert rec.year == 2008
+    rec, _ = to_record([Segment("container", "Revue", 0.9), Segment("volume", "4/1999 (n° 12)", 0.8)])
+    assert rec.year == 1999
+    rec, _ = to_record([Segment("title", "Title 2008/3", 0.9), Segment("volume", "12", 0.8)])
+    assert rec.year is None  # only in the volume
+
+
+def test_markup_closing_after_a_volume_is_not_part_of_it():
+    assert split_volume("12</italic>(4),") == ("12", "4")
+    assert split_volume("<i>7</i>") == ("7", "")
+
+
 def test_a_web_resource_cited_by_its_name_gets_it_as_its_title():
     rec = tag_reference("Libfoo. http://libfoo.example.org. Accessed: 2015-05-12.")
     assert (rec.title, rec.author, rec.type) == ("Libfoo", [], "webpage")

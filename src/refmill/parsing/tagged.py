@@ -132,8 +132,13 @@ _CJK_VOLUME_RX = re.compile(r"(?<=\d)\s*[권집卷巻号호期]$|^[제第]\s*")
 _VOL_NO_RX = re.compile(r"^(?P<vol>.+?)\s*,?\s*(?:no\.?|nos\.?|nr\.?|issue|n°)\s*(?P<iss>\S.*)$", re.IGNORECASE)
 
 
+_MARKUP_RX = re.compile(r"</?[a-z]+>")  # "12</italic>(4)": the journal's italics close after the volume
+
+
 def split_volume(text: str) -> tuple[str, str]:
     """"106(3)" -> ("106", "3"), "Vol. 9" -> ("9", ""), "No. 134" -> ("", "134"), "10권" -> "10"."""
+    if "<" in text:
+        text = _MARKUP_RX.sub("", text)
     text = _CJK_VOLUME_RX.sub("", clean_text(text))
     m = _VOL_THEN_ISSUE_RX.match(_VOL_PREFIX_RX.sub("", text))
     if m:
@@ -447,9 +452,14 @@ _ARXIV_RX = re.compile(r"(?:arXiv\s*:?\s*)?(\d{4}\.\d{4,5}(?:v\d+)?|[a-z-]+(?:\.
 
 
 _NO_YEAR_LABELS = frozenset("title container collection url doi arxiv isbn pages number".split())
+# "2006/1", "2/2011": the year and the issue of a French journal, read as its volume
+_SLASH_YEAR_RX = re.compile(r"(?<![\w/.-])(?:\d{1,2}/(?=\d{4}(?![\w/-]))|(?=\d{4}/\d{1,2}(?![\w/-])))(1[6-9]\d\d|20\d\d)")
 _LONE_YEAR_RX = re.compile(r"(?<![\w/.-])(1[6-9]\d\d|20\d\d)[a-z]?(?![\w/-])")
 
 
+# "JHEP 09 (2013)029", "Science 326 (2009) 1683.": the page after the year in parentheses,
+# read as part of the date
+_DATE_PAGE_RX = re.compile(r"\(\s*(?:1[5-9]|20)\d\d[a-z]?\s*\)\s*(?P<page>[A-Za-z]?\d+(?:\s*[-–]\s*[A-Za-z]?\d+)?)\s*[.,;]?$")
 _SKIPPED = frozenset(("note", "number"))
 # tagger label -> the key of its field in custom["field-confidence"]
 _CONFIDENCE_KEY = {"date": "issued", "container": "container-title", "collection": "collection-title",
@@ -530,11 +540,61 @@ def book_title(rec: Record, conf: dict[str, float]) -> None:
         conf["volume"] = conf.get("container-title", 1.0)
 
 
+_TITLE_END_RX = re.compile(r"(?<=[^\W\d_]{4})[.?!]\s+(?=[^\W\d_])")
+_LOWER_WORD_RX = re.compile(r"(?:^|\s)[^\W\d_A-Z]")
+
+
+def _abbreviation(word: str) -> bool:
+    """"Phys", "Chem", "Reconstr": a capitalised word of up to eight letters before a period,
+    not ending in a vowel ("Шуменско", "Argentina" end sentences), is a journal abbreviation."""
+    return word[:1].isupper() and len(word) <= 8 and word[-1] not in _VOWELS
+
+
+_VOWELS = frozenset("aeiouyàáâäèéêëìíîïòóôöùúûüаеёиоуыэюя")
+
+
+def title_in_container(rec: Record, conf: dict[str, float]) -> None:
+    """"Studies in suture biology: dura mater. Plast. Reconstr. Surg. 101: 1441": the tagger
+    read title and journal as one container and found no title; the first sentence, when it
+    reads like a title (four words or more, two of them lower-case), is the title."""
+    container = rec.get("container-title")
+    if rec.title or not container or ". " not in container and "? " not in container:
+        return
+    for m in _TITLE_END_RX.finditer(container):
+        head = container[: m.start() + 1]
+        if container[m.start()] == "." and _abbreviation(head[:-1].rsplit(" ", 1)[-1]):
+            continue
+        if len(head.split()) >= 4 and len(_LOWER_WORD_RX.findall(head)) >= 2:
+            rec.set("title", clean_title_text(head))
+            rec.set("container-title", clean_container(container[m.end():]))
+            conf["title"] = min(conf.get("container-title", 1.0), 0.5)
+            return
+
+
+_TITLE_TAIL_ABBR_RX = re.compile(r"^(?P<title>.*[^\W\d_]{2}[.?!])\s+(?P<abbr>(?:[A-Z][a-z]{0,6}[b-df-hj-np-tv-z]\.\s*){1,2})$")
+
+
+def journal_abbreviation_after_title(segs: list[Segment]) -> list[Segment]:
+    """"… du Portugal. I. La flore. Port. | Acta Biol. B": a journal's first abbreviations read
+    as the end of the title go back to the journal that follows."""
+    for k in range(len(segs) - 1):
+        if segs[k].label == "title" and segs[k + 1].label == "container":
+            m = _TITLE_TAIL_ABBR_RX.match(segs[k].text)
+            if m:
+                title, nxt = segs[k], segs[k + 1]
+                segs = segs[:k] + [Segment("title", m.group("title"), title.confidence),
+                                   Segment("container", m.group("abbr").strip() + " " + nxt.text,
+                                           min(title.confidence, nxt.confidence))] + segs[k + 2:]
+            break
+    return segs
+
+
 def to_record(segs: list[Segment]) -> tuple[Record, dict[str, float]]:
     """The first segment of each field gives its value; also each field's confidence."""
-    segs = title_fallback(split_author_tail(segs))
+    segs = journal_abbreviation_after_title(title_fallback(split_author_tail(segs)))
     rec = Record()
     conf: dict[str, float] = {}
+    glued_page = ""
     for seg in segs:
         label = seg.label
         if label in _SKIPPED:
@@ -565,6 +625,8 @@ def to_record(segs: list[Segment]) -> tuple[Record, dict[str, float]]:
             date, suffix = parse_date(seg.text)
             if not date:
                 continue
+            if ")" in seg.text and (m := _DATE_PAGE_RX.search(seg.text)):
+                glued_page = m.group("page")
             rec.issued = date
             if suffix:
                 rec.set("year-suffix", suffix)
@@ -612,12 +674,16 @@ def to_record(segs: list[Segment]) -> tuple[Record, dict[str, float]]:
         # no date span: a year standing outside the title and container is the year
         for seg in segs:
             if seg.label not in _NO_YEAR_LABELS:
-                m = _LONE_YEAR_RX.search(seg.text)
+                m = _LONE_YEAR_RX.search(seg.text) or seg.label == "volume" and _SLASH_YEAR_RX.search(seg.text)
                 if m:
                     rec.issued = Date(int(m.group(1)))
                     conf["issued"] = min(seg.confidence, 0.5)
                     break
+    if glued_page and "page" not in rec.fields:
+        rec.set("page", normalize_pages(glued_page))
+        conf["page"] = min(conf.get("issued", 1.0), 0.5)
     book_title(rec, conf)
+    title_in_container(rec, conf)
     rec.type = infer_type(rec)
     return rec, conf
 
