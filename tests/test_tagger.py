@@ -223,6 +223,34 @@ def test_the_page_after_a_year_in_parentheses_is_the_page():
     assert rec.get("page") == ""
 
 
+def test_a_note_on_the_book_read_into_its_title_ends_it():
+    def title(text):
+        return to_record([Segment("author", "Doe, Jane.", 0.9), Segment("title", text, 0.8)])[0].title
+
+    assert title("The Silent Harbour. Translated by Ann Lee.") == "The Silent Harbour"
+    assert title("Selected Letters. Edited by Tom Grey.") == "Selected Letters"
+    assert title("Money and Credit. Published 1950 in London as Credit.") == "Money and Credit"
+    assert title("Rhythm in Verse (Unpublished doctoral dissertation).") == "Rhythm in Verse"
+    assert title("Faults of the northern shield (in French). M.S.") == "Faults of the northern shield (in French)"
+    # words that only look like a note stay
+    assert title("The Press: A Poem, Published as a Specimen") == "The Press: A Poem, Published as a Specimen"
+    assert title("A thesis on theses (and other things)") == "A thesis on theses (and other things)"
+
+
+def test_an_organisation_ending_a_book_title_before_its_place_is_the_publisher():
+    rec, _ = to_record([Segment("author", "Hale, Ann", 0.9), Segment("date", "1981", 0.9),
+                        Segment("title", "Street Trees of Old Towns. The Riverside Foundation,", 0.7),
+                        Segment("location", "Salem, MA.", 0.9)])
+    assert (rec.title, rec.get("publisher"), rec.get("publisher-place")) == (
+        "Street Trees of Old Towns", "The Riverside Foundation", "Salem, MA")
+    # no organisation, or a publisher found already: the title stays whole
+    rec, _ = to_record([Segment("title", "Street Trees. Their Care,", 0.7), Segment("location", "Salem.", 0.9)])
+    assert rec.title == "Street Trees. Their Care"
+    rec, _ = to_record([Segment("title", "Street Trees. The Riverside Foundation,", 0.7), Segment("location", "Salem:", 0.9),
+                        Segment("publisher", "Hill Books.", 0.9)])
+    assert rec.title == "Street Trees. The Riverside Foundation"
+
+
 def test_a_year_and_issue_read_as_the_volume_give_the_year():
     rec, _ = to_record([Segment("container", "Revue des rivières,", 0.9), Segment("volume", "2008/3,", 0.8),
                         Segment("pages", "p. 7-29.", 0.9)])

@@ -460,6 +460,14 @@ _LONE_YEAR_RX = re.compile(r"(?<![\w/.-])(1[6-9]\d\d|20\d\d)[a-z]?(?![\w/-])")
 # "JHEP 09 (2013)029", "Science 326 (2009) 1683.": the page after the year in parentheses,
 # read as part of the date
 _DATE_PAGE_RX = re.compile(r"\(\s*(?:1[5-9]|20)\d\d[a-z]?\s*\)\s*(?P<page>[A-Za-z]?\d+(?:\s*[-–]\s*[A-Za-z]?\d+)?)\s*[.,;]?$")
+# "Invisible Cities. Translated by William Weaver.", "Towards X (Doctoral dissertation).": a
+# note on the book that the tagger read as part of its title ends it
+_TITLE_NOTE_RX = re.compile(
+    r"(?<=[^\W\d_]{2}[.?!])\s+(?:(?:Translated|Trans\.|Transl\.|Edited|Ed\.)\s+(?:by|and)\s|Dir\.\s|"
+    r"(?:Published|Reprinted)\s+(?:in|by|\d))"
+    r"|\s+\((?=[^()]*\b(?:[Dd]issertation|[Tt]hesis)\b[^()]*\)\W*$)"  # "(Unpublished doctoral dissertation)."
+    r"|(?<=[\w)][.?!])\s+(?:M\.\s?S|M\.\s?A|M\.\s?Sc|MSc|Ph\.\s?D|PhD)\.?$"  # "… (in French). M.S. | Thesis"
+)
 _SKIPPED = frozenset(("note", "number"))
 # tagger label -> the key of its field in custom["field-confidence"]
 _CONFIDENCE_KEY = {"date": "issued", "container": "container-title", "collection": "collection-title",
@@ -589,9 +597,30 @@ def journal_abbreviation_after_title(segs: list[Segment]) -> list[Segment]:
     return segs
 
 
+_LAST_SENTENCE_RX = re.compile(r"^(?P<title>.*[^\W\d_]{2}[.?!])\s+(?P<last>[A-Z][^.]{2,80}?)[.,]?$")
+
+
+def publisher_after_title(segs: list[Segment]) -> list[Segment]:
+    """"The Greening of Boston. The Boston Foundation, | Boston, MA.": an organisation as the
+    last sentence of a book's title, before its place and with no publisher found, is the
+    publisher."""
+    if any(s.label == "publisher" for s in segs):
+        return segs
+    for k in range(len(segs) - 1):
+        if segs[k].label == "title" and segs[k + 1].label == "location":
+            m = _LAST_SENTENCE_RX.match(segs[k].text)
+            if m and _is_org(m.group("last")) and len(m.group("last").split()) <= 8:
+                conf = segs[k].confidence
+                return segs[:k] + [Segment("title", m.group("title"), conf),
+                                   Segment("publisher", m.group("last"), min(conf, 0.5))] + segs[k + 1:]
+            break
+    return segs
+
+
 def to_record(segs: list[Segment]) -> tuple[Record, dict[str, float]]:
     """The first segment of each field gives its value; also each field's confidence."""
-    segs = journal_abbreviation_after_title(title_fallback(split_author_tail(segs)))
+    segs = title_fallback(split_author_tail(segs))
+    segs = publisher_after_title(journal_abbreviation_after_title(segs))
     rec = Record()
     conf: dict[str, float] = {}
     glued_page = ""
@@ -612,7 +641,7 @@ def to_record(segs: list[Segment]) -> tuple[Record, dict[str, float]]:
             if truncated and label == "author":
                 rec.custom["truncated"] = True
         elif label == "title":
-            value = clean_title_text(quoted_title(seg.text))
+            value = clean_title_text(quoted_title(_TITLE_NOTE_RX.split(seg.text, 1)[0]))
             if not value:
                 continue
             rec.set("title", value)
