@@ -190,6 +190,10 @@ def test_a_title_read_into_the_container_is_split_off_at_its_sentence_end():
                         Segment("volume", "3,", 0.9)])
     assert (rec.title, rec.get("container-title")) == ("Notes on frogs of the Andean cloud forest", "Annals of Herpetology")
     # a journal in abbreviations alone stays whole; so does a container next to a title
+    # a title in italics ends with its markup
+    rec, _ = to_record([Segment("container", "Burrows of pocket gophers in <i>Thomomys bottae.</i> Hilgardia", 0.7),
+                        Segment("volume", "29:", 0.9)])
+    assert (rec.title, rec.get("container-title")) == ("Burrows of pocket gophers in <i>Thomomys bottae.</i>", "Hilgardia")
     rec, _ = to_record([Segment("container", "J. Chem. Soc. Perkin Trans.", 0.9), Segment("volume", "1,", 0.9)])
     assert (rec.title, rec.get("container-title")) == ("", "J. Chem. Soc. Perkin Trans.")
     rec, _ = to_record([Segment("container", "Acta Zool. Fenn. Suppl. Ser.", 0.9), Segment("volume", "7", 0.9)])
@@ -251,6 +255,17 @@ def test_an_organisation_ending_a_book_title_before_its_place_is_the_publisher()
     assert rec.title == "Street Trees. The Riverside Foundation"
 
 
+def test_a_bare_word_after_names_with_initials_is_the_start_of_the_title():
+    rec, _ = to_record([Segment("author", "R.T. Moss, Odysseus.", 0.7),
+                        Segment("title", "Journeys of the Hero in Early Epic,", 0.8), Segment("date", "1990.", 0.9)])
+    assert families(rec.author) == ["Moss"] and rec.title == "Odysseus. Journeys of the Hero in Early Epic"
+    # two people, or an inverted list, stay as they are
+    rec, _ = to_record([Segment("author", "R. T. Moss, A. Lee,", 0.9), Segment("title", "Journeys.", 0.9)])
+    assert families(rec.author) == ["Moss", "Lee"]
+    rec, _ = to_record([Segment("author", "Moss, R. T., Lee, A.", 0.9), Segment("title", "Journeys.", 0.9)])
+    assert families(rec.author) == ["Moss", "Lee"]
+
+
 def test_a_year_and_issue_read_as_the_volume_give_the_year():
     rec, _ = to_record([Segment("container", "Revue des rivières,", 0.9), Segment("volume", "2008/3,", 0.8),
                         Segment("pages", "p. 7-29.", 0.9)])
@@ -259,6 +274,11 @@ def test_a_year_and_issue_read_as_the_volume_give_the_year():
     assert rec.year == 1999
     rec, _ = to_record([Segment("title", "Title 2008/3", 0.9), Segment("volume", "12", 0.8)])
     assert rec.year is None  # only in the volume
+
+
+def test_nos_is_an_issue_prefix_whole():
+    assert split_volume("Vol. 2, Nos. 1-4,") == ("2", "1-4")
+    assert split_volume("nos. 2- 3,") == ("", "2- 3")
 
 
 def test_markup_closing_after_a_volume_is_not_part_of_it():

@@ -119,7 +119,7 @@ def clean_container(text: str) -> str:
 
 
 _VOL_PREFIX_RX = re.compile(r"^(?:vol(?:ume)?s?\.?|v\.|bd\.?|t\.|tome)\s*", re.IGNORECASE)
-_ISS_PREFIX_RX = re.compile(r"^(?:no\.?|nos\.?|nr\.?|num(?:ber)?\.?|iss(?:ue)?\.?|n°|#)\s*", re.IGNORECASE)
+_ISS_PREFIX_RX = re.compile(r"^(?:nos\.?|no\.?|nr\.?|num(?:ber)?\.?|iss(?:ue)?\.?|n°|#)\s*", re.IGNORECASE)
 _VOL_ISSUE_RX = re.compile(r"^(?P<vol>[^()]+?)\s*\((?P<iss>[^()]+)\)$")
 
 
@@ -129,7 +129,7 @@ _VOL_THEN_ISSUE_RX = re.compile(
 
 
 _CJK_VOLUME_RX = re.compile(r"(?<=\d)\s*[권집卷巻号호期]$|^[제第]\s*")
-_VOL_NO_RX = re.compile(r"^(?P<vol>.+?)\s*,?\s*(?:no\.?|nos\.?|nr\.?|issue|n°)\s*(?P<iss>\S.*)$", re.IGNORECASE)
+_VOL_NO_RX = re.compile(r"^(?P<vol>.+?)\s*,?\s*(?:nos\.?|no\.?|nr\.?|issue|n°)\s*(?P<iss>\S.*)$", re.IGNORECASE)
 
 
 _MARKUP_RX = re.compile(r"</?[a-z]+>")  # "12</italic>(4)": the journal's italics close after the volume
@@ -548,7 +548,7 @@ def book_title(rec: Record, conf: dict[str, float]) -> None:
         conf["volume"] = conf.get("container-title", 1.0)
 
 
-_TITLE_END_RX = re.compile(r"(?<=[^\W\d_]{4})[.?!]\s+(?=[^\W\d_])")
+_TITLE_END_RX = re.compile(r"(?<=[^\W\d_]{4})(?P<end>[.?!](?:</[a-z]+>)?)\s+(?=[^\W\d_])")
 _LOWER_WORD_RX = re.compile(r"(?:^|\s)[^\W\d_A-Z]")
 
 
@@ -566,11 +566,11 @@ def title_in_container(rec: Record, conf: dict[str, float]) -> None:
     read title and journal as one container and found no title; the first sentence, when it
     reads like a title (four words or more, two of them lower-case), is the title."""
     container = rec.get("container-title")
-    if rec.title or not container or ". " not in container and "? " not in container:
+    if rec.title or not container or " " not in container:
         return
     for m in _TITLE_END_RX.finditer(container):
-        head = container[: m.start() + 1]
-        if container[m.start()] == "." and _abbreviation(head[:-1].rsplit(" ", 1)[-1]):
+        head = container[: m.end("end")]
+        if container[m.start()] == "." and _abbreviation(container[: m.start()].rsplit(" ", 1)[-1]):
             continue
         if len(head.split()) >= 4 and len(_LOWER_WORD_RX.findall(head)) >= 2:
             rec.set("title", clean_title_text(head))
@@ -617,9 +617,37 @@ def publisher_after_title(segs: list[Segment]) -> list[Segment]:
     return segs
 
 
+def _leftover_after_names(text: str) -> int:
+    """Where a piece that is no name starts at the end of an author list, or -1: "M. C.
+    Miller, Donors," (names written initials first, then a bare word)."""
+    parts = text.rstrip(" ,.;:").split(", ")
+    last = parts[-1]
+    if len(parts) < 2 or " " in last or not last[:1].isupper() or _is_initials(last) or _ET_AL_HINT_RX.search(last):
+        return -1
+    if all(len(p.split()) > 1 and _initial_word(p.split()[0]) for p in parts[:-1]):
+        return text.rindex(last)
+    return -1
+
+
+def title_start_in_authors(segs: list[Segment]) -> list[Segment]:
+    """"K.C. King, Achilles. | Paradigms of the Hero": the first words of a title read as
+    one more name go back to the title."""
+    for k in range(len(segs) - 1):
+        if segs[k].label == "author":
+            if segs[k + 1].label != "title" or "," not in segs[k].text:
+                break
+            cut = _leftover_after_names(segs[k].text)
+            if cut > 0:
+                names, rest, title = segs[k].text[:cut], segs[k].text[cut:], segs[k + 1]
+                return segs[:k] + [Segment("author", names, segs[k].confidence),
+                                   Segment("title", rest + " " + title.text, min(title.confidence, 0.5))] + segs[k + 2:]
+            break
+    return segs
+
+
 def to_record(segs: list[Segment]) -> tuple[Record, dict[str, float]]:
     """The first segment of each field gives its value; also each field's confidence."""
-    segs = title_fallback(split_author_tail(segs))
+    segs = title_fallback(title_start_in_authors(split_author_tail(segs)))
     segs = publisher_after_title(journal_abbreviation_after_title(segs))
     rec = Record()
     conf: dict[str, float] = {}
