@@ -159,6 +159,10 @@ def test_a_book_read_as_a_container_gets_its_title_back():
                            Segment("date", "1996.", 0.9)])
     assert (rec.title, rec.get("container-title"), rec.type) == ("Things as They Are", "", "book")
     assert conf["title"] <= 0.5 and "container-title" not in conf
+    # a place alone says book as well
+    rec, _ = to_record([Segment("editor", "T. Vance (ed.),", 0.9), Segment("container", "Songs of the Sea,", 0.8),
+                        Segment("location", "Boston", 0.9), Segment("date", "2001.", 0.9)])
+    assert (rec.title, rec.get("container-title")) == ("Songs of the Sea", "")
     # a journal article keeps its container: it has a volume
     rec, _ = to_record([Segment("container", "Nature", 0.9), Segment("volume", "410", 0.9),
                         Segment("publisher", "Macmillan", 0.9)])

@@ -527,12 +527,13 @@ _SECTION_VOLUME_RX = re.compile(r"^(?P<journal>.*[\s.][A-Z])(?P<volume>\d{1,4})$
 
 
 def book_title(rec: Record, conf: dict[str, float]) -> None:
-    """The tagger's container where it is the title: a book with no title but a publisher and
-    no volume or pages ("Jackson, Michael (Ed.). Things as They Are. Bloomington: Indiana
-    University Press, 1996."); a title that runs into ". In Book" gives the book back; a
+    """The tagger's container where it is the title: a book with no title but a publisher or
+    place and no volume or pages ("Jackson, Michael (Ed.). Things as They Are. Bloomington:
+    Indiana University Press, 1996.", "G. Nagy (ed.), Greek Literature, New York 2001."); a title that runs into ". In Book" gives the book back; a
     physics journal's section letter keeps the volume glued to it ("Phys. Rev. D96")."""
     container = rec.get("container-title")
-    if container and not rec.title and rec.get("publisher") and not (rec.get("volume") or rec.get("page")):
+    if container and not rec.title and (rec.get("publisher") or rec.get("publisher-place")) and not (
+            rec.get("volume") or rec.get("page")):
         rec.set("title", container)
         rec.fields.pop("container-title")
         conf["title"] = min(conf.pop("container-title", 1.0), 0.5)
