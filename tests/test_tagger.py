@@ -280,6 +280,14 @@ def test_a_year_and_issue_read_as_the_volume_give_the_year():
     assert rec.year is None  # only in the volume
 
 
+def test_an_identifier_glued_after_a_doi_is_not_part_of_it():
+    from refmill.parsing.tagged import clean_doi
+
+    assert clean_doi("doi :10.1000/1.52,doi :10.1000/1.52.URL") == "10.1000/1.52"
+    assert clean_doi("10.1000/abc;http://example.org") == "10.1000/abc"
+    assert clean_doi("10.1000/a.b.c") == "10.1000/a.b.c"
+
+
 def test_nos_is_an_issue_prefix_whole():
     assert split_volume("Vol. 2, Nos. 1-4,") == ("2", "1-4")
     assert split_volume("nos. 2- 3,") == ("", "2- 3")

@@ -438,11 +438,17 @@ def split_names(text: str, editors: bool = False) -> tuple[list[Name], bool]:
     return names, truncated
 
 
+_DOI_GLUED_RX = re.compile(r"[,;.](?:doi|url|https?|arxiv)\b.*$", re.IGNORECASE)
+
+
 def clean_doi(text: str) -> str:
-    """normalize_doi, and a "[" that opens an arXiv note after the DOI cut."""
+    """normalize_doi, and a "[" that opens an arXiv note after the DOI cut; so is the next
+    identifier glued on with no space ("10.1063/1.524639,doi :…", PDF text)."""
     doi = normalize_doi(text)
     if "[" in doi and "]" not in doi:
         doi = doi[: doi.index("[")]
+    if _DOI_GLUED_RX.search(doi):
+        doi = normalize_doi(_DOI_GLUED_RX.sub("", doi))
     return doi
 
 
