@@ -251,6 +251,11 @@ def test_an_organisation_ending_a_book_title_before_its_place_is_the_publisher()
                         Segment("location", "Salem, MA.", 0.9)])
     assert (rec.title, rec.get("publisher"), rec.get("publisher-place")) == (
         "Street Trees of Old Towns", "The Riverside Foundation", "Salem, MA")
+    # a publisher's name as the last clause, after a comma
+    rec, _ = to_record([Segment("author", "DUVAL, Anne,", 0.9),
+                        Segment("title", "Les jardins du nord, mes voisins, Librairie centrale,", 0.7),
+                        Segment("location", "Lyon,", 0.9), Segment("date", "1890", 0.9)])
+    assert (rec.title, rec.get("publisher")) == ("Les jardins du nord, mes voisins", "Librairie centrale")
     # no organisation, or a publisher found already: the title stays whole
     rec, _ = to_record([Segment("title", "Street Trees. Their Care,", 0.7), Segment("location", "Salem.", 0.9)])
     assert rec.title == "Street Trees. Their Care"

@@ -604,6 +604,8 @@ def journal_abbreviation_after_title(segs: list[Segment]) -> list[Segment]:
     return segs
 
 
+_LAST_CLAUSE_RX = re.compile(r"^(?P<title>.*\w),\s+(?P<last>[A-Z][^,.]{2,60}?)[.,]?$")
+_PUBLISHER_WORD_RX = re.compile(r"\b(?:Press|Verlag|Librairie|[ÉE]ditions|Editora|Editorial|Publishers|Publishing|Books)\b")
 _LAST_SENTENCE_RX = re.compile(r"^(?P<title>.*[^\W\d_]{2}[.?!])\s+(?P<last>[A-Z][^.]{2,80}?)[.,]?$")
 
 
@@ -615,8 +617,9 @@ def publisher_after_title(segs: list[Segment]) -> list[Segment]:
         return segs
     for k in range(len(segs) - 1):
         if segs[k].label == "title" and segs[k + 1].label == "location":
-            m = _LAST_SENTENCE_RX.match(segs[k].text)
-            if m and _is_org(m.group("last")) and len(m.group("last").split()) <= 8:
+            m = _LAST_SENTENCE_RX.match(segs[k].text) or _LAST_CLAUSE_RX.match(segs[k].text)
+            if m and (_is_org(m.group("last")) or _PUBLISHER_WORD_RX.search(m.group("last"))) and len(
+                    m.group("last").split()) <= 8:
                 conf = segs[k].confidence
                 return segs[:k] + [Segment("title", m.group("title"), conf),
                                    Segment("publisher", m.group("last"), min(conf, 0.5))] + segs[k + 1:]
