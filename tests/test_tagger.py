@@ -69,6 +69,11 @@ def test_name_lists(printed, expected, truncated):
     assert cut is truncated
 
 
+def test_a_citation_caption_before_the_names_is_no_name():
+    assert families(split_names("Citation: Moss, P.A., Lee, K.M.")[0]) == ["Moss", "Lee"]
+    assert families(split_names("Recommended Citation Moss, Pia,")[0]) == ["Moss"]
+
+
 def test_given_names_and_suffixes():
     names, _ = split_names("Lee, Mary Ann, Smith, J. A., and R. Cooper Jr.")
     assert [(n.family, n.given, n.suffix) for n in names] == [
