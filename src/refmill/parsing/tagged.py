@@ -597,7 +597,8 @@ def journal_abbreviation_after_title(segs: list[Segment]) -> list[Segment]:
     as the end of the title go back to the journal that follows."""
     for k in range(len(segs) - 1):
         if segs[k].label == "title" and segs[k + 1].label == "container":
-            m = _TITLE_TAIL_ABBR_RX.match(segs[k].text)
+            last = segs[k].text.rsplit(" ", 1)[-1]
+            m = _TITLE_TAIL_ABBR_RX.match(segs[k].text) if len(last) <= 9 and last[-1:] == "." else None
             if m:
                 title, nxt = segs[k], segs[k + 1]
                 segs = segs[:k] + [Segment("title", m.group("title"), title.confidence),
