@@ -280,6 +280,18 @@ def test_a_bare_word_after_names_with_initials_is_the_start_of_the_title():
     assert families(rec.author) == ["Moss", "Lee"]
 
 
+def test_place_and_publisher_read_as_one_publisher_are_split():
+    def pub(text):
+        rec, _ = to_record([Segment("title", "A report.", 0.9), Segment("publisher", text, 0.8)])
+        return rec.get("publisher"), rec.get("publisher-place")
+
+    assert pub("Denver (CO): Office of Water Services;") == ("Office of Water Services", "Denver (CO)")
+    assert pub("Hill Press: Salem,") == ("Hill Press", "Salem")
+    assert pub("Salem: Salem") == ("Salem: Salem", "")  # no side names a publisher
+    rec, _ = to_record([Segment("location", "Paris:", 0.9), Segment("publisher", "Hill Press: Salem", 0.8)])
+    assert rec.get("publisher") == "Hill Press: Salem"  # a place found already
+
+
 def test_a_year_and_issue_read_as_the_volume_give_the_year():
     rec, _ = to_record([Segment("container", "Revue des rivières,", 0.9), Segment("volume", "2008/3,", 0.8),
                         Segment("pages", "p. 7-29.", 0.9)])

@@ -571,6 +571,31 @@ def _abbreviation(word: str) -> bool:
 _VOWELS = frozenset("aeiouyàáâäèéêëìíîïòóôöùúûüаеёиоуыэюя")
 
 
+def _publisher_like(text: str) -> bool:
+    return bool(_PUBLISHER_WORD_RX.search(text)) or _is_org(text)
+
+
+def place_in_publisher(rec: Record, conf: dict[str, float]) -> None:
+    """"Atlanta (GA): US Department of Health", "Liturgical Press: Collegeville": place and
+    publisher read as one publisher, with no place found; the side that names a publisher or
+    an organisation is the publisher, the other the place."""
+    publisher = rec.get("publisher")
+    if not publisher or rec.get("publisher-place") or ": " not in publisher:
+        return
+    left, right = (p.strip(" ,;") for p in publisher.split(": ", 1))
+    if not left or not right or any(c.isdigit() for c in left + right):
+        return
+    if _publisher_like(right) and not _publisher_like(left) and len(left.split()) <= 4:
+        place, publisher = left, right
+    elif _publisher_like(left) and not _publisher_like(right) and len(right.split()) <= 4:
+        place, publisher = right, left
+    else:
+        return
+    rec.set("publisher", publisher)
+    rec.set("publisher-place", place)
+    conf["publisher-place"] = conf.get("publisher", 1.0)
+
+
 def title_in_container(rec: Record, conf: dict[str, float]) -> None:
     """"Studies in suture biology: dura mater. Plast. Reconstr. Surg. 101: 1441": the tagger
     read title and journal as one container and found no title; the first sentence, when it
@@ -755,6 +780,7 @@ def to_record(segs: list[Segment]) -> tuple[Record, dict[str, float]]:
         conf["page"] = min(conf.get("issued", 1.0), 0.5)
     book_title(rec, conf)
     title_in_container(rec, conf)
+    place_in_publisher(rec, conf)
     rec.type = infer_type(rec)
     return rec, conf
 
