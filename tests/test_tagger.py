@@ -288,6 +288,8 @@ def test_place_and_publisher_read_as_one_publisher_are_split():
     assert pub("Denver (CO): Office of Water Services;") == ("Office of Water Services", "Denver (CO)")
     assert pub("Hill Press: Salem,") == ("Hill Press", "Salem")
     assert pub("Salem: Salem") == ("Salem: Salem", "")  # no side names a publisher
+    assert pub("Berkeley, Coast University Press,") == ("Coast University Press", "Berkeley")
+    assert pub("Harcourt, Brace & World") == ("Harcourt, Brace & World", "")
     rec, _ = to_record([Segment("location", "Paris:", 0.9), Segment("publisher", "Hill Press: Salem", 0.8)])
     assert rec.get("publisher") == "Hill Press: Salem"  # a place found already
 

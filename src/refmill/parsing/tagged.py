@@ -576,18 +576,20 @@ def _publisher_like(text: str) -> bool:
 
 
 def place_in_publisher(rec: Record, conf: dict[str, float]) -> None:
-    """"Atlanta (GA): US Department of Health", "Liturgical Press: Collegeville": place and
-    publisher read as one publisher, with no place found; the side that names a publisher or
-    an organisation is the publisher, the other the place."""
+    """"Atlanta (GA): US Department of Health", "Liturgical Press: Collegeville", "Berkeley,
+    University of California Press": place and publisher read as one publisher, with no place
+    found; the side that names a publisher or an organisation is the publisher, the other the
+    place (before a comma only a short place, first)."""
     publisher = rec.get("publisher")
-    if not publisher or rec.get("publisher-place") or ": " not in publisher:
+    if not publisher or rec.get("publisher-place") or ": " not in publisher and ", " not in publisher:
         return
-    left, right = (p.strip(" ,;") for p in publisher.split(": ", 1))
+    colon = ": " in publisher
+    left, right = (p.strip(" ,;") for p in publisher.split(": " if colon else ", ", 1))
     if not left or not right or any(c.isdigit() for c in left + right):
         return
-    if _publisher_like(right) and not _publisher_like(left) and len(left.split()) <= 4:
+    if _publisher_like(right) and not _publisher_like(left) and len(left.split()) <= (4 if colon else 2):
         place, publisher = left, right
-    elif _publisher_like(left) and not _publisher_like(right) and len(right.split()) <= 4:
+    elif colon and _publisher_like(left) and not _publisher_like(right) and len(right.split()) <= 4:
         place, publisher = right, left
     else:
         return
