@@ -294,6 +294,24 @@ def test_place_and_publisher_read_as_one_publisher_are_split():
     assert rec.get("publisher") == "Hill Press: Salem"  # a place found already
 
 
+def test_with_no_date_a_year_inside_the_title_ends_it():
+    rec, _ = to_record([Segment("author", "Ono, K.", 0.9), Segment("title", "Growing Neural Gas Revisited 2011 IEICE", 0.7),
+                        Segment("container", "Journal of Neural Systems", 0.8), Segment("volume", "11", 0.9)])
+    assert (rec.title, rec.year, rec.get("container-title")) == (
+        "Growing Neural Gas Revisited", 2011, "IEICE Journal of Neural Systems")
+    rec, _ = to_record([Segment("author", "Ono, K.", 0.9),
+                        Segment("container", "Ridge regression: a survey 1981 Ann. Appl. Stat.", 0.7),
+                        Segment("volume", "9", 0.9)])
+    assert (rec.title, rec.year, rec.get("container-title")) == ("Ridge regression: a survey", 1981, "Ann. Appl. Stat.")
+    rec, _ = to_record([Segment("title", "A survey of things, 2005,", 0.7), Segment("container", "in Proc. Stats", 0.8)])
+    assert (rec.title, rec.year) == ("A survey of things", 2005)
+    # a date found elsewhere, or a year in a range, leaves the title as it is
+    rec, _ = to_record([Segment("title", "The great storm of 1953 in Holland", 0.8), Segment("date", "(2001).", 0.9)])
+    assert (rec.title, rec.year) == ("The great storm of 1953 in Holland", 2001)
+    rec, _ = to_record([Segment("title", "Prisoners of war in Russia, 1914-1920", 0.8)])
+    assert rec.title == "Prisoners of war in Russia, 1914-1920"
+
+
 def test_a_year_and_issue_read_as_the_volume_give_the_year():
     rec, _ = to_record([Segment("container", "Revue des rivières,", 0.9), Segment("volume", "2008/3,", 0.8),
                         Segment("pages", "p. 7-29.", 0.9)])

@@ -598,6 +598,34 @@ def place_in_publisher(rec: Record, conf: dict[str, float]) -> None:
     conf["publisher-place"] = conf.get("publisher", 1.0)
 
 
+_INNER_YEAR_RX = re.compile(r"^(?P<head>.*?\w\W*?)[\s,]+(?P<year>(?:1[6-9]|20)\d\d)(?:\s+(?P<rest>\S.*))?$")
+
+
+def year_inside_title(rec: Record, conf: dict[str, float]) -> None:
+    """"Reunifying Self-Organizing Map 2007 RISP | Journal of Signal Processing", "Cross-
+    validation: A review 1978 Math. Operationsforsch.": with no date found, a year standing in
+    the title (or a container with no title) ends the title; it is the year, and the words
+    after it open the journal."""
+    title, container = rec.title, rec.get("container-title")
+    text = title or container
+    m = _INNER_YEAR_RX.match(text) if text and " " in text else None
+    if not m or len(m.group("head").split()) < 3:
+        return
+    rest = m.group("rest") or ""
+    if rest and not _LETTERS_RX.search(rest):
+        return
+    if title:
+        rec.set("title", clean_title_text(m.group("head")))
+        if rest and container and not _YEAR_RX.search(rest) and not re.search(r"\w[.?!]\s", rest):
+            rec.set("container-title", clean_container(rest + " " + container))
+    else:
+        rec.set("title", clean_title_text(m.group("head")))
+        rec.set("container-title", clean_container(rest))
+        conf["title"] = min(conf.get("container-title", 1.0), 0.5)
+    rec.issued = Date(int(m.group("year")))
+    conf["issued"] = min(conf.get("title", 1.0), 0.5)
+
+
 def title_in_container(rec: Record, conf: dict[str, float]) -> None:
     """"Studies in suture biology: dura mater. Plast. Reconstr. Surg. 101: 1441": the tagger
     read title and journal as one container and found no title; the first sentence, when it
@@ -777,6 +805,8 @@ def to_record(segs: list[Segment]) -> tuple[Record, dict[str, float]]:
                     rec.issued = Date(int(m.group(1)))
                     conf["issued"] = min(seg.confidence, 0.5)
                     break
+    if rec.issued is None:
+        year_inside_title(rec, conf)
     if glued_page and "page" not in rec.fields:
         rec.set("page", normalize_pages(glued_page))
         conf["page"] = min(conf.get("issued", 1.0), 0.5)
