@@ -340,6 +340,21 @@ def test_markup_closing_after_a_volume_is_not_part_of_it():
     assert split_volume("<i>7</i>") == ("7", "")
 
 
+def test_a_container_gives_back_a_year_before_it_and_a_volume_glued_to_it():
+    rec, _ = to_record([Segment("title", "A debate,", 0.9), Segment("container", "1961, Poetics", 0.7),
+                        Segment("volume", "8(2):", 0.9)])
+    assert (rec.get("container-title"), rec.year) == ("Poetics", 1961)
+    rec, _ = to_record([Segment("title", "A method.", 0.9), Segment("container", "2019 IEEE Conference on Things,", 0.7),
+                        Segment("date", "2019.", 0.9)])
+    assert (rec.get("container-title"), rec.year) == ("IEEE Conference on Things", 2019)
+    rec, _ = to_record([Segment("title", "Timing jitter,", 0.9), Segment("container", "Applied Lasers56", 0.7),
+                        Segment("pages", "2195-2199", 0.9)])
+    assert (rec.get("container-title"), rec.get("volume")) == ("Applied Lasers", "56")
+    rec, _ = to_record([Segment("container", "Applied Lasers56", 0.7), Segment("volume", "12", 0.9)])
+    assert rec.get("container-title") == "Applied Lasers56"  # a volume found already: as is
+    assert to_record([Segment("container", "' The Quarterly Review", 0.7)])[0].get("container-title") == "The Quarterly Review"
+
+
 def test_a_web_resource_cited_by_its_name_gets_it_as_its_title():
     rec = tag_reference("Libfoo. http://libfoo.example.org. Accessed: 2015-05-12.")
     assert (rec.title, rec.author, rec.type) == ("Libfoo", [], "webpage")

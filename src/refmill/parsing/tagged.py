@@ -111,6 +111,8 @@ def clean_container(text: str) -> str:
     """"In: Handbook of X," -> "Handbook of X"; "Nat. Rev. Neurosci." keeps the period of its
     last abbreviation (dotted style), "N Engl J Med." and "Lancet." lose the sentence's."""
     value = clean_text(_IN_RX.sub("", clean_text(text)))
+    if value[:1] in "'\"‘’”" and value[1:2] == " ":  # "' The Research Institute…": a quote left over
+        value = clean_text(_IN_RX.sub("", value[2:]))
     last = value.rsplit(" ", 1)[-1]
     if (text.rstrip(" ,;:)").endswith(".") and "." in value and len(last) <= 8 and last[:1].isupper()
             and not last.isupper()):
@@ -532,6 +534,8 @@ def title_fallback(segs: list[Segment]) -> list[Segment]:
 
 
 _IN_CONTAINER_RX = re.compile(r"\.\s+In:?\s+(?=[A-Z])")
+_YEAR_FIRST_RX = re.compile(r"^(?P<year>(?:1[6-9]|20)\d\d),?\s+(?P<rest>[^\W\d_].*)$")
+_GLUED_VOLUME_RX = re.compile(r"^(?P<journal>.*[^\W\d_][a-z])(?P<volume>\d{1,4})$")
 _SECTION_VOLUME_RX = re.compile(r"^(?P<journal>.*[\s.][A-Z])(?P<volume>\d{1,4})$")  # "Phys. Rev. D96"
 
 
@@ -551,7 +555,19 @@ def book_title(rec: Record, conf: dict[str, float]) -> None:
         rec.set("title", rec.title[: m.start()])
         conf["container-title"] = min(conf.get("title", 1.0), 0.5)
     container = rec.get("container-title")
-    if container and not rec.get("volume") and (m := _SECTION_VOLUME_RX.match(container)):
+    if container and (m := _YEAR_FIRST_RX.match(container)):
+        # "1958, Daedalus", "2020 IEEE 36th International Conference": the year opens it
+        rec.set("container-title", m.group("rest"))
+        if rec.issued is None:
+            rec.issued = Date(int(m.group("year")))
+            conf["issued"] = min(conf.get("container-title", 1.0), 0.5)
+        container = m.group("rest")
+    if container and not rec.get("volume") and (m := _GLUED_VOLUME_RX.match(container)):
+        # "Applied Optics56 ( 8 )": a PDF lost the space between the journal and its volume
+        rec.set("container-title", m.group("journal"))
+        rec.set("volume", m.group("volume"))
+        conf["volume"] = conf.get("container-title", 1.0)
+    elif container and not rec.get("volume") and (m := _SECTION_VOLUME_RX.match(container)):
         # "Phys. Rev. D96, 014504 (2017)": the journal's section letter, then the volume
         rec.set("container-title", m.group("journal"))
         rec.set("volume", m.group("volume"))
