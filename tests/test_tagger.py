@@ -355,6 +355,18 @@ def test_a_container_gives_back_a_year_before_it_and_a_volume_glued_to_it():
     assert to_record([Segment("container", "' The Quarterly Review", 0.7)])[0].get("container-title") == "The Quarterly Review"
 
 
+def test_a_month_after_the_journal_and_a_note_before_it_are_not_its_name():
+    def container(text):
+        return to_record([Segment("title", "A study.", 0.9), Segment("container", text, 0.8)])[0].get("container-title")
+
+    assert container("La Revue des Jardins, mai-juin") == "La Revue des Jardins"
+    assert container("Journal of Posts and Telegraphs Avril") == "Journal of Posts and Telegraphs"
+    assert container("Gazzetta di Roma, 1 Marzo") == "Gazzetta di Roma"
+    assert container("(In French; original unseen): Annales Botaniques") == "Annales Botaniques"
+    assert container("Journal of Marine Research") == "Journal of Marine Research"
+    assert container("May") == "May"  # a journal named by a month alone stays
+
+
 def test_a_web_resource_cited_by_its_name_gets_it_as_its_title():
     rec = tag_reference("Libfoo. http://libfoo.example.org. Accessed: 2015-05-12.")
     assert (rec.title, rec.author, rec.type) == ("Libfoo", [], "webpage")

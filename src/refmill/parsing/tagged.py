@@ -107,12 +107,28 @@ def quoted_title(text: str) -> str:
 _IN_RX = re.compile(r"^(?:in|en|dans|im)\s*:?\s+(?=\S)", re.IGNORECASE)
 
 
+_MONTH_WORDS = (
+    "january|february|march|april|may|june|july|august|september|october|november|december|janvier|février|"
+    "mars|avril|mai|juin|juillet|août|septembre|octobre|novembre|décembre|gennaio|febbraio|marzo|aprile|maggio|"
+    "giugno|luglio|agosto|settembre|ottobre|dicembre|januar|februar|märz|juni|juli|oktober|dezember|enero|"
+    "febrero|abril|mayo|junio|julio|septiembre|octubre|noviembre|diciembre"
+)
+# "La Revue du Financier, mai-juin", "… Telecommunications Avril": the issue's month, not the journal
+_CONTAINER_MONTH_RX = re.compile(rf"(?<=\w)(?:,\s*|\s+)(?:\d{{1,2}}\s+)?(?i:{_MONTH_WORDS})(?:\s*[-/–]\s*(?i:{_MONTH_WORDS}))?\.?$")
+# "(In French; original unseen): Annales Agronomiques": a note before the journal
+_CONTAINER_NOTE_RX = re.compile(r"^\([^()]{3,40}\)\s*:?\s+(?=\w)")
+
+
 def clean_container(text: str) -> str:
     """"In: Handbook of X," -> "Handbook of X"; "Nat. Rev. Neurosci." keeps the period of its
     last abbreviation (dotted style), "N Engl J Med." and "Lancet." lose the sentence's."""
     value = clean_text(_IN_RX.sub("", clean_text(text)))
     if value[:1] in "'\"‘’”" and value[1:2] == " ":  # "' The Research Institute…": a quote left over
         value = clean_text(_IN_RX.sub("", value[2:]))
+    if value[:1] == "(":
+        value = _CONTAINER_NOTE_RX.sub("", value)
+    if " " in value and (m := _CONTAINER_MONTH_RX.search(value)) and m.start() > 0:
+        value = value[: m.start()]
     last = value.rsplit(" ", 1)[-1]
     if (text.rstrip(" ,;:)").endswith(".") and "." in value and len(last) <= 8 and last[:1].isupper()
             and not last.isupper()):
