@@ -367,6 +367,15 @@ def test_a_month_after_the_journal_and_a_note_before_it_are_not_its_name():
     assert container("May") == "May"  # a journal named by a month alone stays
 
 
+def test_a_volume_or_editor_read_into_the_container_is_cut_off():
+    rec, _ = to_record([Segment("title", "Flows.", 0.9), Segment("container", "Annual Review of Flows,Vol .41 ,Annual", 0.7)])
+    assert (rec.get("container-title"), rec.get("volume")) == ("Annual Review of Flows", "41")
+    rec, _ = to_record([Segment("title", "Flows.", 0.9), Segment("container", "Discovery in Science ,ed .Ann B .Lee", 0.7)])
+    assert rec.get("container-title") == "Discovery in Science"
+    rec, _ = to_record([Segment("title", "Flows.", 0.9), Segment("container", "Advances in Volcanology", 0.7)])
+    assert rec.get("container-title") == "Advances in Volcanology"
+
+
 def test_a_web_resource_cited_by_its_name_gets_it_as_its_title():
     rec = tag_reference("Libfoo. http://libfoo.example.org. Accessed: 2015-05-12.")
     assert (rec.title, rec.author, rec.type) == ("Libfoo", [], "webpage")

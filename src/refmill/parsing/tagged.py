@@ -550,6 +550,7 @@ def title_fallback(segs: list[Segment]) -> list[Segment]:
 
 
 _IN_CONTAINER_RX = re.compile(r"\.\s+In:?\s+(?=[A-Z])")
+_CONTAINER_TAIL_RX = re.compile(r"\s*,?\s*\b(?:[Vv]ol(?:ume)?\s*\.?\s*(?P<volume>\d{1,4})\b|ed\s*\.\s*(?:by\s+)?[A-Z]).*$")
 _YEAR_FIRST_RX = re.compile(r"^(?P<year>(?:1[6-9]|20)\d\d),?\s+(?P<rest>[^\W\d_].*)$")
 _GLUED_VOLUME_RX = re.compile(r"^(?P<journal>.*[^\W\d_][a-z])(?P<volume>\d{1,4})$")
 _SECTION_VOLUME_RX = re.compile(r"^(?P<journal>.*[\s.][A-Z])(?P<volume>\d{1,4})$")  # "Phys. Rev. D96"
@@ -571,6 +572,13 @@ def book_title(rec: Record, conf: dict[str, float]) -> None:
         rec.set("title", rec.title[: m.start()])
         conf["container-title"] = min(conf.get("title", 1.0), 0.5)
     container = rec.get("container-title")
+    if container and (m := _CONTAINER_TAIL_RX.search(container)) and m.start() > 0:
+        # "Annual Review of Fluid Mechanics,Vol .41 ,…", "Prematurity in Discovery ,ed .E. B. Hook"
+        rec.set("container-title", clean_container(container[: m.start()]))
+        if m.group("volume") and not rec.get("volume"):
+            rec.set("volume", m.group("volume"))
+            conf["volume"] = conf.get("container-title", 1.0)
+        container = rec.get("container-title")
     if container and (m := _YEAR_FIRST_RX.match(container)):
         # "1958, Daedalus", "2020 IEEE 36th International Conference": the year opens it
         rec.set("container-title", m.group("rest"))
