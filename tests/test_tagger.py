@@ -104,6 +104,13 @@ def test_volume_and_issue(printed, volume, issue):
     assert split_volume(printed) == (volume, issue)
 
 
+def test_page_prefixes_issues_and_glued_identifiers_are_no_pages():
+    assert clean_pages("Seite 203") == ("203", "")
+    assert clean_pages("(10-11): 1808-1813.") == ("1808-1813", "")
+    assert clean_pages("-1565.arXiv :") == ("-1565", "")
+    assert clean_pages("pp. 12.5-13") == ("12.5-13", "")
+
+
 @pytest.mark.parametrize(
     "printed, page, count",
     [("pp. 1477-81.", "1477-1481", ""), ("S23–S24", "S23-S24", ""), ("e577", "e577", ""), ("320 pp.", "", "320")],
@@ -234,6 +241,11 @@ def test_the_page_after_a_year_in_parentheses_is_the_page():
     assert rec.get("page") == "5-9"
     rec, _ = to_record([Segment("date", "March 12, 2009", 0.8)])
     assert rec.get("page") == ""
+    # the first page glued to the year, the last read as the pages
+    rec, _ = to_record([Segment("volume", "24", 0.9), Segment("date", "( 2004)165", 0.8), Segment("pages", "-173.", 0.8)])
+    assert rec.get("page") == "165-173"
+    rec, _ = to_record([Segment("issue", "7)(", 0.9), Segment("date", "1980)1562", 0.8), Segment("pages", "-1565.arXiv :", 0.8)])
+    assert (rec.year, rec.get("page")) == (1980, "1562-1565")
 
 
 def test_a_note_on_the_book_read_into_its_title_ends_it():

@@ -177,7 +177,9 @@ def clean_issue(text: str) -> str:
     return clean_text(_ISS_PREFIX_RX.sub("", _CJK_VOLUME_RX.sub("", clean_text(text))))
 
 
-_PAGES_PREFIX_RX = re.compile(r"^(?:pages?|pgs?\.?|pp?\.?|s\.)\s*", re.IGNORECASE)
+_PAGES_PREFIX_RX = re.compile(r"^(?:pages?|pgs?\.?|pp?\.?|s\.|seiten?)\s*", re.IGNORECASE)
+# "(10-11): 1808-1813": the issue before the pages; "1565.arXiv": the next identifier glued on
+_PAGES_EDGE_RX = re.compile(r"^\([^()]*\)\s*:\s*(?=\d)|\.(?=[A-Za-z]{2})\S*$")
 _PAGE_COUNT_RX = re.compile(r"^(\d+)\s*(?:pp?\.?|pages|s\.|seiten)$", re.IGNORECASE)
 
 
@@ -193,6 +195,8 @@ def clean_pages(text: str) -> tuple[str, str]:
     if m:
         return "", m.group(1)
     text = clean_text(_PAGES_PREFIX_RX.sub("", text))
+    if "(" in text or "." in text:
+        text = _PAGES_EDGE_RX.sub("", text)
     return normalize_pages(_DASH_SPACE_RX.sub("", text) if " " in text else text), ""
 
 
@@ -486,7 +490,7 @@ _LONE_YEAR_RX = re.compile(r"(?<![\w/.-])(1[6-9]\d\d|20\d\d)[a-z]?(?![\w/-])")
 
 # "JHEP 09 (2013)029", "Science 326 (2009) 1683.": the page after the year in parentheses,
 # read as part of the date
-_DATE_PAGE_RX = re.compile(r"\(\s*(?:1[5-9]|20)\d\d[a-z]?\s*\)\s*(?P<page>[A-Za-z]?\d+(?:\s*[-–]\s*[A-Za-z]?\d+)?)\s*[.,;]?$")
+_DATE_PAGE_RX = re.compile(r"\(?\s*(?<!\d)(?:1[5-9]|20)\d\d[a-z]?\s*\)\s*(?P<page>[A-Za-z]?\d+(?:\s*[-–]\s*[A-Za-z]?\d+)?)\s*[.,;]?$")
 # "Invisible Cities. Translated by William Weaver.", "Towards X (Doctoral dissertation).": a
 # note on the book that the tagger read as part of its title ends it
 _TITLE_NOTE_RX = re.compile(
@@ -847,6 +851,8 @@ def to_record(segs: list[Segment]) -> tuple[Record, dict[str, float]]:
                     break
     if rec.issued is None:
         year_inside_title(rec, conf)
+    if glued_page and rec.get("page").startswith(("-", "–")):
+        rec.set("page", normalize_pages(glued_page + rec.get("page")))  # "( 2004)165 -173"
     if glued_page and "page" not in rec.fields:
         rec.set("page", normalize_pages(glued_page))
         conf["page"] = min(conf.get("issued", 1.0), 0.5)
