@@ -69,6 +69,11 @@ def test_name_lists(printed, expected, truncated):
     assert cut is truncated
 
 
+def test_a_citation_caption_before_the_names_is_no_name():
+    assert families(split_names("Citation: Moss, P.A., Lee, K.M.")[0]) == ["Moss", "Lee"]
+    assert families(split_names("Recommended Citation Moss, Pia,")[0]) == ["Moss"]
+
+
 def test_given_names_and_suffixes():
     names, _ = split_names("Lee, Mary Ann, Smith, J. A., and R. Cooper Jr.")
     assert [(n.family, n.given, n.suffix) for n in names] == [
@@ -97,6 +102,13 @@ def test_editor_lists_lose_their_markers():
 )
 def test_volume_and_issue(printed, volume, issue):
     assert split_volume(printed) == (volume, issue)
+
+
+def test_page_prefixes_issues_and_glued_identifiers_are_no_pages():
+    assert clean_pages("Seite 203") == ("203", "")
+    assert clean_pages("(10-11): 1808-1813.") == ("1808-1813", "")
+    assert clean_pages("-1565.arXiv :") == ("-1565", "")
+    assert clean_pages("pp. 12.5-13") == ("12.5-13", "")
 
 
 @pytest.mark.parametrize(
@@ -159,6 +171,10 @@ def test_a_book_read_as_a_container_gets_its_title_back():
                            Segment("date", "1996.", 0.9)])
     assert (rec.title, rec.get("container-title"), rec.type) == ("Things as They Are", "", "book")
     assert conf["title"] <= 0.5 and "container-title" not in conf
+    # a place alone says book as well
+    rec, _ = to_record([Segment("editor", "T. Vance (ed.),", 0.9), Segment("container", "Songs of the Sea,", 0.8),
+                        Segment("location", "Boston", 0.9), Segment("date", "2001.", 0.9)])
+    assert (rec.title, rec.get("container-title")) == ("Songs of the Sea", "")
     # a journal article keeps its container: it has a volume
     rec, _ = to_record([Segment("container", "Nature", 0.9), Segment("volume", "410", 0.9),
                         Segment("publisher", "Macmillan", 0.9)])
@@ -177,6 +193,199 @@ def test_a_physics_section_letter_gives_the_volume_glued_to_it_back():
     assert (rec.get("container-title"), rec.get("volume")) == ("Nucl.Phys. B214", "285")  # a volume already: as is
     rec, _ = to_record([Segment("container", "Annals of Physics 12", 0.8)])
     assert rec.get("container-title") == "Annals of Physics 12"  # no section letter
+
+
+def test_a_title_read_into_the_container_is_split_off_at_its_sentence_end():
+    rec, conf = to_record([Segment("author", "Brown, T. and Lee, K.", 0.9),
+                           Segment("container", "Growth of river deltas under changing sea level. Coast. Geomorph. Lett.", 0.7),
+                           Segment("volume", "12:", 0.9), Segment("pages", "45-67,", 0.9), Segment("date", "2004.", 0.9)])
+    assert (rec.title, rec.get("container-title")) == ("Growth of river deltas under changing sea level",
+                                                       "Coast. Geomorph. Lett.")
+    assert conf["title"] <= 0.5
+    rec, _ = to_record([Segment("container", "Notes on frogs of the Andean cloud forest. Annals of Herpetology,", 0.7),
+                        Segment("volume", "3,", 0.9)])
+    assert (rec.title, rec.get("container-title")) == ("Notes on frogs of the Andean cloud forest", "Annals of Herpetology")
+    # a journal in abbreviations alone stays whole; so does a container next to a title
+    # a title in italics ends with its markup
+    rec, _ = to_record([Segment("container", "Burrows of pocket gophers in <i>Thomomys bottae.</i> Hilgardia", 0.7),
+                        Segment("volume", "29:", 0.9)])
+    assert (rec.title, rec.get("container-title")) == ("Burrows of pocket gophers in <i>Thomomys bottae.</i>", "Hilgardia")
+    rec, _ = to_record([Segment("container", "J. Chem. Soc. Perkin Trans.", 0.9), Segment("volume", "1,", 0.9)])
+    assert (rec.title, rec.get("container-title")) == ("", "J. Chem. Soc. Perkin Trans.")
+    rec, _ = to_record([Segment("container", "Acta Zool. Fenn. Suppl. Ser.", 0.9), Segment("volume", "7", 0.9)])
+    assert rec.title == ""
+    rec, _ = to_record([Segment("title", "A title.", 0.9), Segment("container", "Frogs of the lowlands. Their songs.", 0.9)])
+    assert (rec.title, rec.get("container-title")) == ("A title", "Frogs of the lowlands. Their songs")
+
+
+def test_a_journal_abbreviation_ending_the_title_goes_back_to_the_journal():
+    rec, _ = to_record([Segment("title", "Mosses of the southern coast. II. The liverworts. Port.", 0.7),
+                        Segment("container", "Acta Bot. B", 0.8), Segment("volume", "10:", 0.9)])
+    assert (rec.title, rec.get("container-title")) == ("Mosses of the southern coast. II. The liverworts",
+                                                       "Port. Acta Bot. B")
+    # a title ending in a short sentence of its own that is no abbreviation stays as it is
+    rec, _ = to_record([Segment("title", "Heterogeneity of reductases. Evidence for splicing.", 0.8),
+                        Segment("container", "J Biol Chem", 0.9)])
+    assert rec.title == "Heterogeneity of reductases. Evidence for splicing"
+
+
+def test_the_page_after_a_year_in_parentheses_is_the_page():
+    rec, conf = to_record([Segment("container", "JHEP", 0.9), Segment("volume", "09", 0.9),
+                           Segment("date", "( 2013)029", 0.8)])
+    assert (rec.year, rec.get("page")) == (2013, "029") and conf["page"] <= 0.5
+    rec, _ = to_record([Segment("container", "Science", 0.9), Segment("volume", "326", 0.9),
+                        Segment("date", "(2009) 1683.", 0.8)])
+    assert (rec.year, rec.get("page")) == (2009, "1683")
+    # a page span found by the tagger wins; a date with no parentheses gives no page
+    rec, _ = to_record([Segment("date", "(2009) 12", 0.8), Segment("pages", "pp. 5-9", 0.9)])
+    assert rec.get("page") == "5-9"
+    rec, _ = to_record([Segment("date", "March 12, 2009", 0.8)])
+    assert rec.get("page") == ""
+    # the first page glued to the year, the last read as the pages
+    rec, _ = to_record([Segment("volume", "24", 0.9), Segment("date", "( 2004)165", 0.8), Segment("pages", "-173.", 0.8)])
+    assert rec.get("page") == "165-173"
+    rec, _ = to_record([Segment("issue", "7)(", 0.9), Segment("date", "1980)1562", 0.8), Segment("pages", "-1565.arXiv :", 0.8)])
+    assert (rec.year, rec.get("page")) == (1980, "1562-1565")
+
+
+def test_a_note_on_the_book_read_into_its_title_ends_it():
+    def title(text):
+        return to_record([Segment("author", "Doe, Jane.", 0.9), Segment("title", text, 0.8)])[0].title
+
+    assert title("The Silent Harbour. Translated by Ann Lee.") == "The Silent Harbour"
+    assert title("Selected Letters. Edited by Tom Grey.") == "Selected Letters"
+    assert title("Money and Credit. Published 1950 in London as Credit.") == "Money and Credit"
+    assert title("Rhythm in Verse (Unpublished doctoral dissertation).") == "Rhythm in Verse"
+    assert title("Faults of the northern shield (in French). M.S.") == "Faults of the northern shield (in French)"
+    # words that only look like a note stay
+    assert title("The Press: A Poem, Published as a Specimen") == "The Press: A Poem, Published as a Specimen"
+    assert title("A thesis on theses (and other things)") == "A thesis on theses (and other things)"
+
+
+def test_an_organisation_ending_a_book_title_before_its_place_is_the_publisher():
+    rec, _ = to_record([Segment("author", "Hale, Ann", 0.9), Segment("date", "1981", 0.9),
+                        Segment("title", "Street Trees of Old Towns. The Riverside Foundation,", 0.7),
+                        Segment("location", "Salem, MA.", 0.9)])
+    assert (rec.title, rec.get("publisher"), rec.get("publisher-place")) == (
+        "Street Trees of Old Towns", "The Riverside Foundation", "Salem, MA")
+    # a publisher's name as the last clause, after a comma
+    rec, _ = to_record([Segment("author", "DUVAL, Anne,", 0.9),
+                        Segment("title", "Les jardins du nord, mes voisins, Librairie centrale,", 0.7),
+                        Segment("location", "Lyon,", 0.9), Segment("date", "1890", 0.9)])
+    assert (rec.title, rec.get("publisher")) == ("Les jardins du nord, mes voisins", "Librairie centrale")
+    # no organisation, or a publisher found already: the title stays whole
+    rec, _ = to_record([Segment("title", "Street Trees. Their Care,", 0.7), Segment("location", "Salem.", 0.9)])
+    assert rec.title == "Street Trees. Their Care"
+    rec, _ = to_record([Segment("title", "Street Trees. The Riverside Foundation,", 0.7), Segment("location", "Salem:", 0.9),
+                        Segment("publisher", "Hill Books.", 0.9)])
+    assert rec.title == "Street Trees. The Riverside Foundation"
+
+
+def test_a_bare_word_after_names_with_initials_is_the_start_of_the_title():
+    rec, _ = to_record([Segment("author", "R.T. Moss, Odysseus.", 0.7),
+                        Segment("title", "Journeys of the Hero in Early Epic,", 0.8), Segment("date", "1990.", 0.9)])
+    assert families(rec.author) == ["Moss"] and rec.title == "Odysseus. Journeys of the Hero in Early Epic"
+    # two people, or an inverted list, stay as they are
+    rec, _ = to_record([Segment("author", "R. T. Moss, A. Lee,", 0.9), Segment("title", "Journeys.", 0.9)])
+    assert families(rec.author) == ["Moss", "Lee"]
+    rec, _ = to_record([Segment("author", "Moss, R. T., Lee, A.", 0.9), Segment("title", "Journeys.", 0.9)])
+    assert families(rec.author) == ["Moss", "Lee"]
+
+
+def test_place_and_publisher_read_as_one_publisher_are_split():
+    def pub(text):
+        rec, _ = to_record([Segment("title", "A report.", 0.9), Segment("publisher", text, 0.8)])
+        return rec.get("publisher"), rec.get("publisher-place")
+
+    assert pub("Denver (CO): Office of Water Services;") == ("Office of Water Services", "Denver (CO)")
+    assert pub("Hill Press: Salem,") == ("Hill Press", "Salem")
+    assert pub("Salem: Salem") == ("Salem: Salem", "")  # no side names a publisher
+    assert pub("Berkeley, Coast University Press,") == ("Coast University Press", "Berkeley")
+    assert pub("Harcourt, Brace & World") == ("Harcourt, Brace & World", "")
+    rec, _ = to_record([Segment("location", "Paris:", 0.9), Segment("publisher", "Hill Press: Salem", 0.8)])
+    assert rec.get("publisher") == "Hill Press: Salem"  # a place found already
+
+
+def test_with_no_date_a_year_inside_the_title_ends_it():
+    rec, _ = to_record([Segment("author", "Ono, K.", 0.9), Segment("title", "Growing Neural Gas Revisited 2011 IEICE", 0.7),
+                        Segment("container", "Journal of Neural Systems", 0.8), Segment("volume", "11", 0.9)])
+    assert (rec.title, rec.year, rec.get("container-title")) == (
+        "Growing Neural Gas Revisited", 2011, "IEICE Journal of Neural Systems")
+    rec, _ = to_record([Segment("author", "Ono, K.", 0.9),
+                        Segment("container", "Ridge regression: a survey 1981 Ann. Appl. Stat.", 0.7),
+                        Segment("volume", "9", 0.9)])
+    assert (rec.title, rec.year, rec.get("container-title")) == ("Ridge regression: a survey", 1981, "Ann. Appl. Stat.")
+    rec, _ = to_record([Segment("title", "A survey of things, 2005,", 0.7), Segment("container", "in Proc. Stats", 0.8)])
+    assert (rec.title, rec.year) == ("A survey of things", 2005)
+    # a date found elsewhere, or a year in a range, leaves the title as it is
+    rec, _ = to_record([Segment("title", "The great storm of 1953 in Holland", 0.8), Segment("date", "(2001).", 0.9)])
+    assert (rec.title, rec.year) == ("The great storm of 1953 in Holland", 2001)
+    rec, _ = to_record([Segment("title", "Prisoners of war in Russia, 1914-1920", 0.8)])
+    assert rec.title == "Prisoners of war in Russia, 1914-1920"
+
+
+def test_a_year_and_issue_read_as_the_volume_give_the_year():
+    rec, _ = to_record([Segment("container", "Revue des rivières,", 0.9), Segment("volume", "2008/3,", 0.8),
+                        Segment("pages", "p. 7-29.", 0.9)])
+    assert rec.year == 2008
+    rec, _ = to_record([Segment("container", "Revue", 0.9), Segment("volume", "4/1999 (n° 12)", 0.8)])
+    assert rec.year == 1999
+    rec, _ = to_record([Segment("title", "Title 2008/3", 0.9), Segment("volume", "12", 0.8)])
+    assert rec.year is None  # only in the volume
+
+
+def test_an_identifier_glued_after_a_doi_is_not_part_of_it():
+    from refmill.parsing.tagged import clean_doi
+
+    assert clean_doi("doi :10.1000/1.52,doi :10.1000/1.52.URL") == "10.1000/1.52"
+    assert clean_doi("10.1000/abc;http://example.org") == "10.1000/abc"
+    assert clean_doi("10.1000/a.b.c") == "10.1000/a.b.c"
+
+
+def test_nos_is_an_issue_prefix_whole():
+    assert split_volume("Vol. 2, Nos. 1-4,") == ("2", "1-4")
+    assert split_volume("nos. 2- 3,") == ("", "2- 3")
+
+
+def test_markup_closing_after_a_volume_is_not_part_of_it():
+    assert split_volume("12</italic>(4),") == ("12", "4")
+    assert split_volume("<i>7</i>") == ("7", "")
+
+
+def test_a_container_gives_back_a_year_before_it_and_a_volume_glued_to_it():
+    rec, _ = to_record([Segment("title", "A debate,", 0.9), Segment("container", "1961, Poetics", 0.7),
+                        Segment("volume", "8(2):", 0.9)])
+    assert (rec.get("container-title"), rec.year) == ("Poetics", 1961)
+    rec, _ = to_record([Segment("title", "A method.", 0.9), Segment("container", "2019 IEEE Conference on Things,", 0.7),
+                        Segment("date", "2019.", 0.9)])
+    assert (rec.get("container-title"), rec.year) == ("IEEE Conference on Things", 2019)
+    rec, _ = to_record([Segment("title", "Timing jitter,", 0.9), Segment("container", "Applied Lasers56", 0.7),
+                        Segment("pages", "2195-2199", 0.9)])
+    assert (rec.get("container-title"), rec.get("volume")) == ("Applied Lasers", "56")
+    rec, _ = to_record([Segment("container", "Applied Lasers56", 0.7), Segment("volume", "12", 0.9)])
+    assert rec.get("container-title") == "Applied Lasers56"  # a volume found already: as is
+    assert to_record([Segment("container", "' The Quarterly Review", 0.7)])[0].get("container-title") == "The Quarterly Review"
+
+
+def test_a_month_after_the_journal_and_a_note_before_it_are_not_its_name():
+    def container(text):
+        return to_record([Segment("title", "A study.", 0.9), Segment("container", text, 0.8)])[0].get("container-title")
+
+    assert container("La Revue des Jardins, mai-juin") == "La Revue des Jardins"
+    assert container("Journal of Posts and Telegraphs Avril") == "Journal of Posts and Telegraphs"
+    assert container("Gazzetta di Roma, 1 Marzo") == "Gazzetta di Roma"
+    assert container("(In French; original unseen): Annales Botaniques") == "Annales Botaniques"
+    assert container("Journal of Marine Research") == "Journal of Marine Research"
+    assert container("May") == "May"  # a journal named by a month alone stays
+
+
+def test_a_volume_or_editor_read_into_the_container_is_cut_off():
+    rec, _ = to_record([Segment("title", "Flows.", 0.9), Segment("container", "Annual Review of Flows,Vol .41 ,Annual", 0.7)])
+    assert (rec.get("container-title"), rec.get("volume")) == ("Annual Review of Flows", "41")
+    rec, _ = to_record([Segment("title", "Flows.", 0.9), Segment("container", "Discovery in Science ,ed .Ann B .Lee", 0.7)])
+    assert rec.get("container-title") == "Discovery in Science"
+    rec, _ = to_record([Segment("title", "Flows.", 0.9), Segment("container", "Advances in Volcanology", 0.7)])
+    assert rec.get("container-title") == "Advances in Volcanology"
 
 
 def test_a_web_resource_cited_by_its_name_gets_it_as_its_title():

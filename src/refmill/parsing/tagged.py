@@ -127,10 +127,28 @@ def drop_role(text: str) -> str:
 _IN_RX = re.compile(r"^(?:in|en|dans|im)\s*:?\s+(?=\S)", re.IGNORECASE)
 
 
+_MONTH_WORDS = (
+    "january|february|march|april|may|june|july|august|september|october|november|december|janvier|février|"
+    "mars|avril|mai|juin|juillet|août|septembre|octobre|novembre|décembre|gennaio|febbraio|marzo|aprile|maggio|"
+    "giugno|luglio|agosto|settembre|ottobre|dicembre|januar|februar|märz|juni|juli|oktober|dezember|enero|"
+    "febrero|abril|mayo|junio|julio|septiembre|octubre|noviembre|diciembre"
+)
+# "La Revue du Financier, mai-juin", "… Telecommunications Avril": the issue's month, not the journal
+_CONTAINER_MONTH_RX = re.compile(rf"(?<=\w)(?:,\s*|\s+)(?:\d{{1,2}}\s+)?(?i:{_MONTH_WORDS})(?:\s*[-/–]\s*(?i:{_MONTH_WORDS}))?\.?$")
+# "(In French; original unseen): Annales Agronomiques": a note before the journal
+_CONTAINER_NOTE_RX = re.compile(r"^\([^()]{3,40}\)\s*:?\s+(?=\w)")
+
+
 def clean_container(text: str) -> str:
     """"In: Handbook of X," -> "Handbook of X"; "Nat. Rev. Neurosci." keeps the period of its
     last abbreviation (dotted style), "N Engl J Med." and "Lancet." lose the sentence's."""
     value = clean_text(_IN_RX.sub("", clean_text(text)))
+    if value[:1] in "'\"‘’”" and value[1:2] == " ":  # "' The Research Institute…": a quote left over
+        value = clean_text(_IN_RX.sub("", value[2:]))
+    if value[:1] == "(":
+        value = _CONTAINER_NOTE_RX.sub("", value)
+    if " " in value and (m := _CONTAINER_MONTH_RX.search(value)) and m.start() > 0:
+        value = value[: m.start()]
     last = value.rsplit(" ", 1)[-1]
     if (text.rstrip(" ,;:)").endswith(".") and "." in value and len(last) <= 8 and last[:1].isupper()
             and not last.isupper()):
@@ -139,7 +157,7 @@ def clean_container(text: str) -> str:
 
 
 _VOL_PREFIX_RX = re.compile(r"^(?:vol(?:ume)?s?\.?|v\.|bd\.?|t\.|tome)\s*", re.IGNORECASE)
-_ISS_PREFIX_RX = re.compile(r"^(?:no\.?|nos\.?|nr\.?|num(?:ber)?\.?|iss(?:ue)?\.?|n°|#)\s*", re.IGNORECASE)
+_ISS_PREFIX_RX = re.compile(r"^(?:nos\.?|no\.?|nr\.?|num(?:ber)?\.?|iss(?:ue)?\.?|n°|#)\s*", re.IGNORECASE)
 _VOL_ISSUE_RX = re.compile(r"^(?P<vol>[^()]+?)\s*\((?P<iss>[^()]+)\)$")
 
 
@@ -149,11 +167,16 @@ _VOL_THEN_ISSUE_RX = re.compile(
 
 
 _CJK_VOLUME_RX = re.compile(r"(?<=\d)\s*[권집卷巻号호期]$|^[제第]\s*")
-_VOL_NO_RX = re.compile(r"^(?P<vol>.+?)\s*,?\s*(?:no\.?|nos\.?|nr\.?|issue|n°)\s*(?P<iss>\S.*)$", re.IGNORECASE)
+_VOL_NO_RX = re.compile(r"^(?P<vol>.+?)\s*,?\s*(?:nos\.?|no\.?|nr\.?|issue|n°)\s*(?P<iss>\S.*)$", re.IGNORECASE)
+
+
+_MARKUP_RX = re.compile(r"</?[a-z]+>")  # "12</italic>(4)": the journal's italics close after the volume
 
 
 def split_volume(text: str) -> tuple[str, str]:
     """"106(3)" -> ("106", "3"), "Vol. 9" -> ("9", ""), "No. 134" -> ("", "134"), "10권" -> "10"."""
+    if "<" in text:
+        text = _MARKUP_RX.sub("", text)
     text = _CJK_VOLUME_RX.sub("", clean_text(text))
     m = _VOL_THEN_ISSUE_RX.match(_VOL_PREFIX_RX.sub("", text))
     if m:
@@ -174,7 +197,9 @@ def clean_issue(text: str) -> str:
     return clean_text(_ISS_PREFIX_RX.sub("", _CJK_VOLUME_RX.sub("", clean_text(text))))
 
 
-_PAGES_PREFIX_RX = re.compile(r"^(?:pages?|pgs?\.?|pp?\.?|s\.)\s*", re.IGNORECASE)
+_PAGES_PREFIX_RX = re.compile(r"^(?:pages?|pgs?\.?|pp?\.?|s\.|seiten?)\s*", re.IGNORECASE)
+# "(10-11): 1808-1813": the issue before the pages; "1565.arXiv": the next identifier glued on
+_PAGES_EDGE_RX = re.compile(r"^\([^()]*\)\s*:\s*(?=\d)|\.(?=[A-Za-z]{2})\S*$")
 _PAGE_COUNT_RX = re.compile(r"^(\d+)\s*(?:pp?\.?|pages|s\.|seiten)$", re.IGNORECASE)
 
 
@@ -190,6 +215,8 @@ def clean_pages(text: str) -> tuple[str, str]:
     if m:
         return "", m.group(1)
     text = clean_text(_PAGES_PREFIX_RX.sub("", text))
+    if "(" in text or "." in text:
+        text = _PAGES_EDGE_RX.sub("", text)
     return normalize_pages(_DASH_SPACE_RX.sub("", text) if " " in text else text), ""
 
 
@@ -386,12 +413,15 @@ _NAME_PERIOD_RX = re.compile(r"\.(?<=[^\W\d_][^\W\d_A-Z]\.)\s+(?=[^\W\d_][^\W\d_
 _SPACE_BEFORE_RX = re.compile(r"\s+(?=[,.;])")
 _NO_SPACE_AFTER_RX = re.compile(r",(?=[^\s\d])")
 _LEAD_INITIALS_RX = re.compile(r"^((?:[A-Z]{1,3}\.))\s+([^\W\d_][^\W\d_'’-]+.*)$")
+_CITATION_LABEL_RX = re.compile(r"^(?:Recommended\s+)?Citation\s*:?\s+(?=[A-Z])", re.IGNORECASE)  # a PDF's caption
 _SUFFIX_RX = re.compile(r"(?:jr|sr|ii|iii|iv|2nd|3rd)\.?", re.IGNORECASE)
 
 
 def split_names(text: str, editors: bool = False) -> tuple[list[Name], bool]:
     """A printed author or editor list -> names, and whether it ended in "et al."."""
     text = _SPACE_BEFORE_RX.sub("", text.strip())  # PDF spacing: "Rykoff ,E .S ."
+    if text[:1] in "CcRr":
+        text = _CITATION_LABEL_RX.sub("", text)
     text = _NO_SPACE_AFTER_RX.sub(", ", text)
     if ". " in text:
         text = _NAME_PERIOD_RX.sub("; ", text)
@@ -453,11 +483,17 @@ def split_names(text: str, editors: bool = False) -> tuple[list[Name], bool]:
     return names, truncated
 
 
+_DOI_GLUED_RX = re.compile(r"[,;.](?:doi|url|https?|arxiv)\b.*$", re.IGNORECASE)
+
+
 def clean_doi(text: str) -> str:
-    """normalize_doi, and a "[" that opens an arXiv note after the DOI cut."""
+    """normalize_doi, and a "[" that opens an arXiv note after the DOI cut; so is the next
+    identifier glued on with no space ("10.1063/1.524639,doi :…", PDF text)."""
     doi = normalize_doi(text)
     if "[" in doi and "]" not in doi:
         doi = doi[: doi.index("[")]
+    if _DOI_GLUED_RX.search(doi):
+        doi = normalize_doi(_DOI_GLUED_RX.sub("", doi))
     return doi
 
 
@@ -467,9 +503,22 @@ _ARXIV_RX = re.compile(r"(?:arXiv\s*:?\s*)?(\d{4}\.\d{4,5}(?:v\d+)?|[a-z-]+(?:\.
 
 
 _NO_YEAR_LABELS = frozenset("title container collection url doi arxiv isbn pages number".split())
+# "2006/1", "2/2011": the year and the issue of a French journal, read as its volume
+_SLASH_YEAR_RX = re.compile(r"(?<![\w/.-])(?:\d{1,2}/(?=\d{4}(?![\w/-]))|(?=\d{4}/\d{1,2}(?![\w/-])))(1[6-9]\d\d|20\d\d)")
 _LONE_YEAR_RX = re.compile(r"(?<![\w/.-])(1[6-9]\d\d|20\d\d)[a-z]?(?![\w/-])")
 
 
+# "JHEP 09 (2013)029", "Science 326 (2009) 1683.": the page after the year in parentheses,
+# read as part of the date
+_DATE_PAGE_RX = re.compile(r"\(?\s*(?<!\d)(?:1[5-9]|20)\d\d[a-z]?\s*\)\s*(?P<page>[A-Za-z]?\d+(?:\s*[-–]\s*[A-Za-z]?\d+)?)\s*[.,;]?$")
+# "Invisible Cities. Translated by William Weaver.", "Towards X (Doctoral dissertation).": a
+# note on the book that the tagger read as part of its title ends it
+_TITLE_NOTE_RX = re.compile(
+    r"(?<=[^\W\d_]{2}[.?!])\s+(?:(?:Translated|Trans\.|Transl\.|Edited|Ed\.)\s+(?:by|and)\s|Dir\.\s|"
+    r"(?:Published|Reprinted)\s+(?:in|by|\d))"
+    r"|\s+\((?=[^()]*\b(?:[Dd]issertation|[Tt]hesis)\b[^()]*\)\W*$)"  # "(Unpublished doctoral dissertation)."
+    r"|(?<=[\w)][.?!])\s+(?:M\.\s?S|M\.\s?A|M\.\s?Sc|MSc|Ph\.\s?D|PhD)\.?$"  # "… (in French). M.S. | Thesis"
+)
 _SKIPPED = frozenset(("number",))
 # tagger label -> the key of its field in custom["field-confidence"]
 _CONFIDENCE_KEY = {"date": "issued", "container": "container-title", "collection": "collection-title",
@@ -572,6 +621,9 @@ def title_fallback(segs: list[Segment]) -> list[Segment]:
 
 
 _IN_CONTAINER_RX = re.compile(r"\.\s+In:?\s+(?=[A-Z])")
+_CONTAINER_TAIL_RX = re.compile(r"\s*,?\s*\b(?:[Vv]ol(?:ume)?\s*\.?\s*(?P<volume>\d{1,4})\b|ed\s*\.\s*(?:by\s+)?[A-Z]).*$")
+_YEAR_FIRST_RX = re.compile(r"^(?P<year>(?:1[6-9]|20)\d\d),?\s+(?P<rest>[^\W\d_].*)$")
+_GLUED_VOLUME_RX = re.compile(r"^(?P<journal>.*[^\W\d_][a-z])(?P<volume>\d{1,4})$")
 _SECTION_VOLUME_RX = re.compile(r"^(?P<journal>.*[\s.][A-Z])(?P<volume>\d{1,4})$")  # "Phys. Rev. D96"
 
 
@@ -593,12 +645,13 @@ def paged_book_title(rec: Record, conf: dict[str, float], segs: list[Segment]) -
 
 
 def book_title(rec: Record, conf: dict[str, float]) -> None:
-    """The tagger's container where it is the title: a book with no title but a publisher and
-    no volume or pages ("Jackson, Michael (Ed.). Things as They Are. Bloomington: Indiana
-    University Press, 1996."); a title that runs into ". In Book" gives the book back; a
+    """The tagger's container where it is the title: a book with no title but a publisher or
+    place and no volume or pages ("Jackson, Michael (Ed.). Things as They Are. Bloomington:
+    Indiana University Press, 1996.", "G. Nagy (ed.), Greek Literature, New York 2001."); a title that runs into ". In Book" gives the book back; a
     physics journal's section letter keeps the volume glued to it ("Phys. Rev. D96")."""
     container = rec.get("container-title")
-    if container and not rec.title and rec.get("publisher") and not (rec.get("volume") or rec.get("page")):
+    if container and not rec.title and (rec.get("publisher") or rec.get("publisher-place")) and not (
+            rec.get("volume") or rec.get("page")):
         rec.set("title", container)
         rec.fields.pop("container-title")
         conf["title"] = min(conf.pop("container-title", 1.0), 0.5)
@@ -607,7 +660,26 @@ def book_title(rec: Record, conf: dict[str, float]) -> None:
         rec.set("title", rec.title[: m.start()])
         conf["container-title"] = min(conf.get("title", 1.0), 0.5)
     container = rec.get("container-title")
-    if container and not rec.get("volume") and (m := _SECTION_VOLUME_RX.match(container)):
+    if container and (m := _CONTAINER_TAIL_RX.search(container)) and m.start() > 0:
+        # "Annual Review of Fluid Mechanics,Vol .41 ,…", "Prematurity in Discovery ,ed .E. B. Hook"
+        rec.set("container-title", clean_container(container[: m.start()]))
+        if m.group("volume") and not rec.get("volume"):
+            rec.set("volume", m.group("volume"))
+            conf["volume"] = conf.get("container-title", 1.0)
+        container = rec.get("container-title")
+    if container and (m := _YEAR_FIRST_RX.match(container)):
+        # "1958, Daedalus", "2020 IEEE 36th International Conference": the year opens it
+        rec.set("container-title", m.group("rest"))
+        if rec.issued is None:
+            rec.issued = Date(int(m.group("year")))
+            conf["issued"] = min(conf.get("container-title", 1.0), 0.5)
+        container = m.group("rest")
+    if container and not rec.get("volume") and (m := _GLUED_VOLUME_RX.match(container)):
+        # "Applied Optics56 ( 8 )": a PDF lost the space between the journal and its volume
+        rec.set("container-title", m.group("journal"))
+        rec.set("volume", m.group("volume"))
+        conf["volume"] = conf.get("container-title", 1.0)
+    elif container and not rec.get("volume") and (m := _SECTION_VOLUME_RX.match(container)):
         # "Phys. Rev. D96, 014504 (2017)": the journal's section letter, then the volume
         rec.set("container-title", m.group("journal"))
         rec.set("volume", m.group("volume"))
@@ -631,11 +703,169 @@ def _note_text(text: str) -> str:
     return text
 
 
+_TITLE_END_RX = re.compile(r"(?<=[^\W\d_]{4})(?P<end>[.?!](?:</[a-z]+>)?)\s+(?=[^\W\d_])")
+_LOWER_WORD_RX = re.compile(r"(?:^|\s)[^\W\d_A-Z]")
+
+
+def _abbreviation(word: str) -> bool:
+    """"Phys", "Chem", "Reconstr": a capitalised word of up to eight letters before a period,
+    not ending in a vowel ("Шуменско", "Argentina" end sentences), is a journal abbreviation."""
+    return word[:1].isupper() and len(word) <= 8 and word[-1] not in _VOWELS
+
+
+_VOWELS = frozenset("aeiouyàáâäèéêëìíîïòóôöùúûüаеёиоуыэюя")
+
+
+def _publisher_like(text: str) -> bool:
+    return bool(_PUBLISHER_WORD_RX.search(text)) or _is_org(text)
+
+
+def place_in_publisher(rec: Record, conf: dict[str, float]) -> None:
+    """"Atlanta (GA): US Department of Health", "Liturgical Press: Collegeville", "Berkeley,
+    University of California Press": place and publisher read as one publisher, with no place
+    found; the side that names a publisher or an organisation is the publisher, the other the
+    place (before a comma only a short place, first)."""
+    publisher = rec.get("publisher")
+    if not publisher or rec.get("publisher-place") or ": " not in publisher and ", " not in publisher:
+        return
+    colon = ": " in publisher
+    left, right = (p.strip(" ,;") for p in publisher.split(": " if colon else ", ", 1))
+    if not left or not right or any(c.isdigit() for c in left + right):
+        return
+    if _publisher_like(right) and not _publisher_like(left) and len(left.split()) <= (4 if colon else 2):
+        place, publisher = left, right
+    elif colon and _publisher_like(left) and not _publisher_like(right) and len(right.split()) <= 4:
+        place, publisher = right, left
+    else:
+        return
+    rec.set("publisher", publisher)
+    rec.set("publisher-place", place)
+    conf["publisher-place"] = conf.get("publisher", 1.0)
+
+
+_INNER_YEAR_RX = re.compile(r"^(?P<head>.*?\w\W*?)[\s,]+(?P<year>(?:1[6-9]|20)\d\d)(?:\s+(?P<rest>\S.*))?$")
+
+
+def year_inside_title(rec: Record, conf: dict[str, float]) -> None:
+    """"Reunifying Self-Organizing Map 2007 RISP | Journal of Signal Processing", "Cross-
+    validation: A review 1978 Math. Operationsforsch.": with no date found, a year standing in
+    the title (or a container with no title) ends the title; it is the year, and the words
+    after it open the journal."""
+    title, container = rec.title, rec.get("container-title")
+    text = title or container
+    m = _INNER_YEAR_RX.match(text) if text and " " in text else None
+    if not m or len(m.group("head").split()) < 3:
+        return
+    rest = m.group("rest") or ""
+    if rest and not _LETTERS_RX.search(rest):
+        return
+    if title:
+        rec.set("title", clean_title_text(m.group("head")))
+        if rest and container and not _YEAR_RX.search(rest) and not re.search(r"\w[.?!]\s", rest):
+            rec.set("container-title", clean_container(rest + " " + container))
+    else:
+        rec.set("title", clean_title_text(m.group("head")))
+        rec.set("container-title", clean_container(rest))
+        conf["title"] = min(conf.get("container-title", 1.0), 0.5)
+    rec.issued = Date(int(m.group("year")))
+    conf["issued"] = min(conf.get("title", 1.0), 0.5)
+
+
+def title_in_container(rec: Record, conf: dict[str, float]) -> None:
+    """"Studies in suture biology: dura mater. Plast. Reconstr. Surg. 101: 1441": the tagger
+    read title and journal as one container and found no title; the first sentence, when it
+    reads like a title (four words or more, two of them lower-case), is the title."""
+    container = rec.get("container-title")
+    if rec.title or not container or " " not in container:
+        return
+    for m in _TITLE_END_RX.finditer(container):
+        head = container[: m.end("end")]
+        if container[m.start()] == "." and _abbreviation(container[: m.start()].rsplit(" ", 1)[-1]):
+            continue
+        if len(head.split()) >= 4 and len(_LOWER_WORD_RX.findall(head)) >= 2:
+            rec.set("title", clean_title_text(head))
+            rec.set("container-title", clean_container(container[m.end():]))
+            conf["title"] = min(conf.get("container-title", 1.0), 0.5)
+            return
+
+
+_TITLE_TAIL_ABBR_RX = re.compile(r"^(?P<title>.*[^\W\d_]{2}[.?!])\s+(?P<abbr>(?:[A-Z][a-z]{0,6}[b-df-hj-np-tv-z]\.\s*){1,2})$")
+
+
+def journal_abbreviation_after_title(segs: list[Segment]) -> list[Segment]:
+    """"… du Portugal. I. La flore. Port. | Acta Biol. B": a journal's first abbreviations read
+    as the end of the title go back to the journal that follows."""
+    for k in range(len(segs) - 1):
+        if segs[k].label == "title" and segs[k + 1].label == "container":
+            last = segs[k].text.rsplit(" ", 1)[-1]
+            m = _TITLE_TAIL_ABBR_RX.match(segs[k].text) if len(last) <= 9 and last[-1:] == "." else None
+            if m:
+                title, nxt = segs[k], segs[k + 1]
+                segs = segs[:k] + [Segment("title", m.group("title"), title.confidence),
+                                   Segment("container", m.group("abbr").strip() + " " + nxt.text,
+                                           min(title.confidence, nxt.confidence))] + segs[k + 2:]
+            break
+    return segs
+
+
+_LAST_CLAUSE_RX = re.compile(r"^(?P<title>.*\w),\s+(?P<last>[A-Z][^,.]{2,60}?)[.,]?$")
+_PUBLISHER_WORD_RX = re.compile(r"\b(?:Press|Verlag|Librairie|[ÉE]ditions|Editora|Editorial|Publishers|Publishing|Books)\b")
+_LAST_SENTENCE_RX = re.compile(r"^(?P<title>.*[^\W\d_]{2}[.?!])\s+(?P<last>[A-Z][^.]{2,80}?)[.,]?$")
+
+
+def publisher_after_title(segs: list[Segment]) -> list[Segment]:
+    """"The Greening of Boston. The Boston Foundation, | Boston, MA.": an organisation as the
+    last sentence of a book's title, before its place and with no publisher found, is the
+    publisher."""
+    if any(s.label == "publisher" for s in segs):
+        return segs
+    for k in range(len(segs) - 1):
+        if segs[k].label == "title" and segs[k + 1].label == "location":
+            m = _LAST_SENTENCE_RX.match(segs[k].text) or _LAST_CLAUSE_RX.match(segs[k].text)
+            if m and (_is_org(m.group("last")) or _PUBLISHER_WORD_RX.search(m.group("last"))) and len(
+                    m.group("last").split()) <= 8:
+                conf = segs[k].confidence
+                return segs[:k] + [Segment("title", m.group("title"), conf),
+                                   Segment("publisher", m.group("last"), min(conf, 0.5))] + segs[k + 1:]
+            break
+    return segs
+
+
+def _leftover_after_names(text: str) -> int:
+    """Where a piece that is no name starts at the end of an author list, or -1: "M. C.
+    Miller, Donors," (names written initials first, then a bare word)."""
+    parts = text.rstrip(" ,.;:").split(", ")
+    last = parts[-1]
+    if len(parts) < 2 or " " in last or not last[:1].isupper() or _is_initials(last) or _ET_AL_HINT_RX.search(last):
+        return -1
+    if all(len(p.split()) > 1 and _initial_word(p.split()[0]) for p in parts[:-1]):
+        return text.rindex(last)
+    return -1
+
+
+def title_start_in_authors(segs: list[Segment]) -> list[Segment]:
+    """"K.C. King, Achilles. | Paradigms of the Hero": the first words of a title read as
+    one more name go back to the title."""
+    for k in range(len(segs) - 1):
+        if segs[k].label == "author":
+            if segs[k + 1].label != "title" or "," not in segs[k].text:
+                break
+            cut = _leftover_after_names(segs[k].text)
+            if cut > 0:
+                names, rest, title = segs[k].text[:cut], segs[k].text[cut:], segs[k + 1]
+                return segs[:k] + [Segment("author", names, segs[k].confidence),
+                                   Segment("title", rest + " " + title.text, min(title.confidence, 0.5))] + segs[k + 2:]
+            break
+    return segs
+
+
 def to_record(segs: list[Segment]) -> tuple[Record, dict[str, float]]:
     """The first segment of each field gives its value; also each field's confidence."""
-    segs = title_fallback(title_in_names(split_author_tail(segs)))
+    segs = title_fallback(title_start_in_authors(title_in_names(split_author_tail(segs))))
+    segs = publisher_after_title(journal_abbreviation_after_title(segs))
     rec = Record()
     conf: dict[str, float] = {}
+    glued_page = ""
     marked_pages = any(s.label == "pages" and _PAGES_PREFIX_RX.match(s.text.lstrip("(")) for s in segs)
     notes = []
     for seg in segs:
@@ -660,7 +890,7 @@ def to_record(segs: list[Segment]) -> tuple[Record, dict[str, float]]:
             if truncated and label == "author":
                 rec.custom["truncated"] = True
         elif label == "title":
-            value = clean_title_text(quoted_title(drop_role(seg.text)))
+            value = clean_title_text(quoted_title(drop_role(_TITLE_NOTE_RX.split(seg.text, 1)[0])))
             if not value:
                 continue
             rec.set("title", value)
@@ -673,6 +903,8 @@ def to_record(segs: list[Segment]) -> tuple[Record, dict[str, float]]:
             date, suffix = parse_date(seg.text)
             if not date:
                 continue
+            if ")" in seg.text and (m := _DATE_PAGE_RX.search(seg.text)):
+                glued_page = m.group("page")
             rec.issued = date
             if suffix:
                 rec.set("year-suffix", suffix)
@@ -720,15 +952,24 @@ def to_record(segs: list[Segment]) -> tuple[Record, dict[str, float]]:
         # no date span: a year standing outside the title and container is the year
         for seg in segs:
             if seg.label not in _NO_YEAR_LABELS:
-                m = _LONE_YEAR_RX.search(seg.text)
+                m = _LONE_YEAR_RX.search(seg.text) or seg.label == "volume" and _SLASH_YEAR_RX.search(seg.text)
                 if m:
                     rec.issued = Date(int(m.group(1)))
                     conf["issued"] = min(seg.confidence, 0.5)
                     break
     if any(notes):
         rec.set("note", "; ".join(n for n in notes if n))
+    if rec.issued is None:
+        year_inside_title(rec, conf)
+    if glued_page and rec.get("page").startswith(("-", "–")):
+        rec.set("page", normalize_pages(glued_page + rec.get("page")))  # "( 2004)165 -173"
+    if glued_page and "page" not in rec.fields:
+        rec.set("page", normalize_pages(glued_page))
+        conf["page"] = min(conf.get("issued", 1.0), 0.5)
     paged_book_title(rec, conf, segs)
     book_title(rec, conf)
+    title_in_container(rec, conf)
+    place_in_publisher(rec, conf)
     rec.type = infer_type(rec)
     return rec, conf
 
