@@ -513,3 +513,20 @@ def test_hostile_pastes_parse_in_linear_time(text):
     start = time.perf_counter()
     parse_text(text, "hostile.txt")
     assert time.perf_counter() - start < 5
+
+
+def test_lines_ending_in_a_link_and_organisation_authors_start_new_references():
+    """A list pasted one reference per line, without blank lines: a line that ends in a whole
+    link is complete, and "National Institute … Excellence." or "Anonymous." opens the next."""
+    text = (
+        "Garcia, M. (2018). Urban heat islands in river valleys. Retrieved from https://example.org/heat\n"
+        "National Institute for Health and Care Excellence. Hypertension in adults: diagnosis and management. "
+        "London: NICE; 2019.\n"
+        "O'Neil, C., & McDonald-Smith, R. (2021). Weapons of math destruction revisited. Big Data & Society, "
+        "8(1), 1-12. https://doi.org/10.1177/20539517211012345\n"
+        "Anonymous. Editorial: the year in review. N Engl J Med. 2010;362(1):1-2.\n"
+    )
+    records, _ = parse_text(text, "list.txt")
+    assert [r.custom["line"] for r in records] == [1, 2, 3, 4]
+    assert records[1].author[0].literal == "National Institute for Health and Care Excellence"
+    assert records[2].doi == "10.1177/20539517211012345" and records[3].year == 2010

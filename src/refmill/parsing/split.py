@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 
 from .clean import is_chrome, is_heading, strip_chrome
-from .names import family_initials, is_et_al, scan_names
+from .names import family_initials, is_et_al, is_organisation, scan_names
 
 _CJK_NAME_RX = re.compile(r"[\uac00-\ud7a3\u4e00-\u9fff]{2,5}")
 _BULLET_RX = re.compile(r"^\s*[•●▪◦·]\s*(?P<text>.*?)\s*$")
@@ -197,10 +197,18 @@ def _indent(line: str) -> int:
 def _starts_reference(line: str) -> bool:
     """A line that can begin a reference: an author list, a quoted title, an organisation."""
     text = line.strip()
-    if re.match(r"^[\"“‘«„]", text):
+    if re.match(r"^[\"“‘«„]", text) or _ANONYMOUS_RX.match(text):
         return True
     names = scan_names(text)
-    return bool(names.names or names.placeholder)
+    if names.names or names.placeholder:
+        return True
+    first = text.split(". ", 1)[0]  # "National Institute for Health and Care Excellence. …"
+    return len(first) < len(text) and is_organisation(first)
+
+
+_ANONYMOUS_RX = re.compile(r"\[?(?:anonymous|anon)\]?[.,]\s", re.IGNORECASE)
+# a line that ends in a whole link ("… https://doi.org/10.1038/nature01234") ends there
+_ENDS_IN_LINK_RX = re.compile(r"(?:https?://|doi:\s?|\b10\.\d{4,9}/)[^\s/]+(?:/[^\s/]+)*[^\s/.,;-]$", re.IGNORECASE)
 
 
 def group_wrapped(lines: list[tuple[int, str]]) -> list[list[tuple[int, str]]]:
@@ -227,7 +235,7 @@ def group_wrapped(lines: list[tuple[int, str]]) -> list[list[tuple[int, str]]]:
                 or stripped[:1].islower()
                 or not stripped[:1].isalnum() and stripped[:1] not in "\"“‘«„[(—–-"
                 or stripped[:1].isdigit()
-                or not re.search(r"[.)\]”\"'’\d]$", prev)
+                or not re.search(r"[.)\]”\"'’\d]$", prev) and not _ENDS_IN_LINK_RX.search(prev)
                 or not dated
                 or not _starts_reference(stripped)
             )
