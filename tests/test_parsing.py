@@ -325,3 +325,17 @@ def test_an_organisation_that_is_also_the_publisher_is_the_author():
                            "World Bank; 2021.", "x", one_per_line=True)
     assert [a.literal for a in rec.author] == ["World Bank"]
     assert rec.title == "World development report 2021: data for better lives"
+
+
+@pytest.mark.parametrize("text, family", [
+    ("Ó Súilleabháin, S. (1942). A handbook of Irish folklore. Dublin: Folklore Society.", "Ó Súilleabháin"),
+    ("Ní Dhuibhne, E. (1990). Blood and water. Dublin: Attic Press.", "Ní Dhuibhne"),
+    ("’t Hooft, G. (1971). Renormalizable Lagrangians for massive Yang-Mills fields. Nucl Phys B, 35, 167-188.",
+     "’t Hooft"),
+])
+def test_irish_and_dutch_particles_open_a_family_name(text, family):
+    (rec,), _ = parse_text(text, "x", one_per_line=True)
+    (name,) = rec.author
+    assert " ".join(p for p in (name.non_dropping_particle, name.family) if p) == family
+    records, _ = parse_text(text + "\n" + text.replace("19", "20"), "list.txt")  # and they open a reference
+    assert len(records) == 2

@@ -250,7 +250,7 @@ _MONTH_NAMES = frozenset(
 # --- names ------------------------------------------------------------------------------------
 
 _PARTICLES = frozenset(
-    "van von der den de del della delli degli di da dos das du la le ter ten zu vom van't el al".split()
+    "van von der den de del della delli degli di da dos das du la le ter ten zu vom van't el al ’t 't ó ní nic uí".split()
 )
 _ORG_WORDS = frozenset(
     """group organization organisation association committee consortium institute society
@@ -279,7 +279,7 @@ _ET_AL_RX = re.compile(r",?\s*(?:\bet\.?\s*al\b\.?|\band others\b|\betc\b\.?|…
 def _initial_word(word: str) -> bool:
     """"J.", "JA", "H.M.", "J.-P.", "Yu.", "И." (any script); not "Li", "Smith", "DEAN"."""
     core = word.replace(".", "").replace("-", "").replace("–", "")
-    if not core.isalpha() or len(core) > 4:
+    if not core.isalpha() or len(core) > 4 or word in ("Ó", "Ní"):  # Irish particles, not initials
         return False
     if "." in word:
         pieces = [p for p in _INITIAL_SPLIT_RX.split(word) if p]
