@@ -233,7 +233,7 @@ def group_wrapped(lines: list[tuple[int, str]]) -> list[list[tuple[int, str]]]:
             go_on = (
                 prev.endswith(("-", ",", ";", ":", "&", "(", " and", " in", " of", " the"))
                 or stripped[:1].islower()
-                or not stripped[:1].isalnum() and stripped[:1] not in "\"“‘«„[(—–-"
+                or not stripped[:1].isalnum() and stripped[:1] not in "\"“‘«„[(—–-" and not stripped.startswith(("’t ", "'t "))
                 or stripped[:1].isdigit()
                 or not re.search(r"[.)\]”\"'’\d]$", prev) and not _ENDS_IN_LINK_RX.search(prev)
                 or not dated
