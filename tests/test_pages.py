@@ -530,3 +530,12 @@ def test_lines_ending_in_a_link_and_organisation_authors_start_new_references():
     assert [r.custom["line"] for r in records] == [1, 2, 3, 4]
     assert records[1].author[0].literal == "National Institute for Health and Care Excellence"
     assert records[2].doi == "10.1177/20539517211012345" and records[3].year == 2010
+
+
+def test_numbers_followed_only_by_a_space_number_a_list():
+    """"1 Smith J, …" (a PDF's list): three references, not one swallowing the next two."""
+    text = ("1 Smith J, Jones K. Alpha study of things. Nature. 2010;465:100-105.\n"
+            "2 Brown A, Green B. Beta study of stuff. Cell. 2011;144:200-210.\n"
+            "3 White C. Gamma study of matter. J Biol Chem. 2012;287:300-310.\n")
+    records, _ = parse_text(text, "list.txt")
+    assert [r.title for r in records] == ["Alpha study of things", "Beta study of stuff", "Gamma study of matter"]

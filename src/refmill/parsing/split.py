@@ -28,6 +28,8 @@ _MARKERS = {
     "paren": re.compile(r"^\s*\((?P<n>\d{1,6})\)\s*(?P<rest>.*)$"),
     "close": re.compile(r"^\s*(?P<n>\d{1,6})\)\s*(?P<rest>.*)$"),
     "alone": re.compile(r"^\s*(?P<n>\d{1,6})\s*(?P<rest>)$"),
+    # "1 Smith J, …" as PDFs and some pages paste it: the number, a space, then a word
+    "space": re.compile(r"^\s*(?P<n>\d{1,6})\s+(?P<rest>(?=[^\W\d_]|[\"“‘«„]).*)$"),
 }
 # a hyphen at a line's end is kept after a capital, a digit or a common prefix ("B-\ncell",
 # "IL-\n8", "self-\nreport"), dropped inside a word broken by the PDF ("immuno-\ntherapy")
@@ -156,9 +158,9 @@ def _chain(lines: list[str], rx: re.Pattern) -> list[tuple[int, re.Match]]:
 def numbered_blocks(lines: list[str]) -> list[Block]:
     """Numbered lists: every marker of the longest consecutive numbering starts a block."""
     best: list[tuple[int, re.Match]] = []
-    for rx in _MARKERS.values():
+    for kind, rx in _MARKERS.items():
         chain = _chain(lines, rx)
-        if len(chain) > len(best):
+        if len(chain) > len(best) and (kind != "space" or len(chain) >= 3):  # a bare number is weaker
             best = chain
     if len(best) < 2:
         return []
