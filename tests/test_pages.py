@@ -539,3 +539,36 @@ def test_numbers_followed_only_by_a_space_number_a_list():
             "3 White C. Gamma study of matter. J Biol Chem. 2012;287:300-310.\n")
     records, _ = parse_text(text, "list.txt")
     assert [r.title for r in records] == ["Alpha study of things", "Beta study of stuff", "Gamma study of matter"]
+
+
+SCIENCEDIRECT_2023 = """References
+
+1.
+J. Okafor, K. Lindqvist
+Alpha study of river sediments
+Water Res., 165 (2019), pp. 100-105
+View PDFView articleView in ScopusGoogle Scholar
+2.
+A. Brennan, B. Castillo, C. Whitfield
+Beta study of estuaries
+Estuar. Coast. Shelf Sci., 144 (4) (2011), pp. 200-210, 10.1016/j.ecss.2011.01.001
+View articleView in ScopusGoogle Scholar
+3.
+D. Marsh
+Gamma study of tides
+J. Geophys. Res., 287 (2012), Article 300
+CrossrefView in ScopusGoogle Scholar
+"""
+
+
+def test_sciencedirect_numbered_list_of_2023_one_part_per_line():
+    """Names, title and source on lines of their own, and the links glued together."""
+    records, problems = parse_text(SCIENCEDIRECT_2023, "sd.txt")
+    assert not problems
+    assert [[a.family for a in r.author] for r in records] == [
+        ["Okafor", "Lindqvist"], ["Brennan", "Castillo", "Whitfield"], ["Marsh"]]
+    assert [r.title for r in records] == ["Alpha study of river sediments", "Beta study of estuaries",
+                                          "Gamma study of tides"]
+    assert [r.get("page") for r in records] == ["100-105", "200-210", "300"]
+    assert records[1].doi == "10.1016/j.ecss.2011.01.001" and records[1].get("URL") == ""
+    assert not any(r.get("note") for r in records)

@@ -16,6 +16,7 @@ from ..model import Record, assign_keys, clean_title
 from .clean import is_chrome, normalize_unicode
 from .fields import apply_source, fill_source, parse_author_list, parse_reference
 from .source import read_source
+from .names import scan_names
 from .page import own_article
 from .split import Block, line_blocks, split_blocks
 from .tagged import read_reference
@@ -54,12 +55,33 @@ def _sciencedirect_record(block: Block) -> Record | None:
     return rec
 
 
+def _one_part_per_line(lines: list[str]) -> bool:
+    """Names alone on the first line, then the title, then the source, no line ending in a
+    sentence's punctuation: ScienceDirect's numbered list as it pastes since 2023."""
+    if not 3 <= len(lines) <= 5 or any(len(l) > 250 or l.rstrip().endswith(_RUNS_ON) for l in lines):
+        return False
+    first = lines[0].strip()
+    names = scan_names(first)
+    return bool(names.names) and names.end >= len(first.rstrip(" .")) and not lines[1].lstrip()[:1].islower()
+
+
+_RUNS_ON = ("-", ",", ";", ":", "&", " and", " in", " of", " the")
+
+
+def _block_text(block: Block) -> str:
+    """The block as one string; lines that each hold one part keep their ends as sentence ends
+    ("J. Smith, K. Jones" / "Alpha study" would otherwise read as one name list)."""
+    if block.layout == "numbered" and _one_part_per_line(block.lines):
+        return " ".join(l.strip() if l.rstrip()[-1:] in ".?!" else l.strip() + "." for l in block.lines)
+    return block.text
+
+
 def parse_block(block: Block) -> Record | None:
     """Fields of one block by its layout; None when it does not read as a reference."""
     if block.layout == "sciencedirect":
         rec = _sciencedirect_record(block)
     else:
-        rec = read_reference(block.text)
+        rec = read_reference(_block_text(block))
     if rec:
         rec.custom["raw"] = "\n".join(block.lines)
     return rec

@@ -115,6 +115,14 @@ _STRONG_END_RX = re.compile(r"\s*(?<![\w-])" + _STRONG + r"\s*$")
 # back-links before a reference: "↑", "^", Wikipedia's "^ a b"
 _BACKLINK_RX = re.compile(r"^\s*(?:[↑⇑^]+(?:\s+[a-z](?=\s))*|Jump up(?: to)?:?(?:\s+[a-z](?=\s))*)\s*")
 
+# ScienceDirect's links as they paste since 2023, glued together: "View PDFView articleView in
+# ScopusGoogle Scholar"
+_SD_GLUED = (r"(?:\s?(?:view pdf|view article|view in scopus|view record in scopus|google scholar|crossref|pubmed"
+             r"|cas))+")
+_SD_GLUED_END_RX = re.compile(r"(?<=[\w.)\]])\s*(?:View PDF|View article|View in Scopus|View Record in Scopus)"
+                              r"(?:\s?(?:View PDF|View article|View in Scopus|View Record in Scopus|Google Scholar|"
+                              r"Cross[Rr]ef|PubMed|CAS))*\s*$|(?<=[a-z.)\]\d])\s?(?:Cross[Rr]ef)(?:View in Scopus|Google Scholar)+\s*$")
+
 _DATE_ONLY = (
     r"(?:(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? \d{1,2},? \d{4}"
     r"|\d{1,2} (?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? \d{4}|\d{4}-\d{2}-\d{2})"
@@ -156,6 +164,7 @@ _CHROME_LINES = [
     r"version of record online|online ahead of print)\s*:?(?:\s*" + _DATE_ONLY + r")?",
     _DATE_ONLY,
     r"(?:view|download) (?:in )?(?:pdf|full text|figure|table)",
+    _SD_GLUED,
     r"[↑^⇑]+",
     r"(?:©|copyright ©|copyright \d{4}).*",
 ]
@@ -197,6 +206,8 @@ def strip_chrome(line: str) -> str:
     the back-link. One weak label alone at the end ("… Article") stays.
     """
     line = _BACKLINK_RX.sub("", line)
+    if "View" in line or "Scopus" in line:
+        line = _SD_GLUED_END_RX.sub("", line)
     if "[" in line:
         line = _BRACKETED_RX.sub("", line)
     tail = line.rstrip()[-60:]

@@ -686,7 +686,9 @@ def book_title(rec: Record, conf: dict[str, float]) -> None:
         conf["volume"] = conf.get("container-title", 1.0)
 
 
-_NOTE_ID_RX = re.compile(r"(?:PubMed(?:\s+Central)?\s*)?\b(?:PMID|PMCID|ISSN|doi)\s*:?\s*[\w./-]+[;,]?", re.IGNORECASE)
+_NOTE_ID_RX = re.compile(r"(?:PubMed(?:\s+Central)?\s*)?\b(?:PMID|PMCID|ISSN|doi)\s*:?\s*[\w./-]+[;,]?|\b10\.\d{4,9}/\S+",
+                         re.IGNORECASE)
+_ARTICLE_NUMBER_RX = re.compile(r"^Article(?: No\.?| number)?\s+(?P<n>[A-Za-z]?\d+)$", re.IGNORECASE)
 _NOTE_LINK_RX = re.compile(
     r"^\W*(?:online\W*)?(?:retrieved|available|accessed|accessible|online|cited|consulted|link|url|zugriff|abgerufen|disponible)"
     r"\b[^.]{0,40}$", re.IGNORECASE)
@@ -936,6 +938,11 @@ def to_record(segs: list[Segment]) -> tuple[Record, dict[str, float]]:
             if "doi.org/10." in url and "DOI" not in rec.fields:
                 rec.set("DOI", normalize_doi(url))
                 conf["DOI"] = seg.confidence
+            if url.startswith("10.") and "/" in url:  # a bare DOI read as a link
+                if "DOI" not in rec.fields:
+                    rec.set("DOI", normalize_doi(url))
+                    conf["DOI"] = seg.confidence
+                continue
             rec.set("URL", url)
         elif label == "isbn":
             isbn = re.sub(r"^ISBN(?:-1[03])?:?\s*", "", clean_text(seg.text), flags=re.IGNORECASE)
@@ -957,6 +964,11 @@ def to_record(segs: list[Segment]) -> tuple[Record, dict[str, float]]:
                     rec.issued = Date(int(m.group(1)))
                     conf["issued"] = min(seg.confidence, 0.5)
                     break
+    for k, note in enumerate(notes):
+        m = _ARTICLE_NUMBER_RX.match(note)
+        if m and not rec.get("page"):  # "…, 287 (2012), Article 300": ScienceDirect's article number
+            rec.set("page", m.group("n"))
+            notes[k] = ""
     if any(notes):
         rec.set("note", "; ".join(n for n in notes if n))
     if rec.issued is None:
