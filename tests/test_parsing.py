@@ -339,3 +339,9 @@ def test_irish_and_dutch_particles_open_a_family_name(text, family):
     assert " ".join(p for p in (name.non_dropping_particle, name.family) if p) == family
     records, _ = parse_text(text + "\n" + text.replace("19", "20"), "list.txt")  # and they open a reference
     assert len(records) == 2
+
+
+def test_a_note_cut_from_a_title_is_kept_in_the_note():
+    (rec,), _ = parse_text("Calvino, Italo. Invisible Cities. Translated by William Weaver. New York: Harcourt, 1974.",
+                           "x", one_per_line=True)
+    assert (rec.title, rec.get("note")) == ("Invisible Cities", "Translated by William Weaver")

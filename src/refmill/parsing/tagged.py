@@ -892,7 +892,9 @@ def to_record(segs: list[Segment]) -> tuple[Record, dict[str, float]]:
             if truncated and label == "author":
                 rec.custom["truncated"] = True
         elif label == "title":
-            value = clean_title_text(quoted_title(drop_role(_TITLE_NOTE_RX.split(seg.text, 1)[0])))
+            title, *note = _TITLE_NOTE_RX.split(seg.text, 1)
+            notes.extend(_note_text(n) for n in note)  # "Translated by …", "(Doctoral dissertation)"
+            value = clean_title_text(quoted_title(drop_role(title)))
             if not value:
                 continue
             rec.set("title", value)
