@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from refmill import library
@@ -98,6 +98,8 @@ texts = st.text(st.characters(blacklist_categories=("Cs",)), max_size=30)
 
 
 @settings(max_examples=150, deadline=None)
+@example(families=[], title="", year=None, page="੦", pattern="[auth4]_[firstpage]:[shorttitle]")  # a Gurmukhi zero
+@example(families=[], title="Über ੦੧ Zahlen", year=None, page="", pattern="[auth4]_[firstpage]:[shorttitle]")
 @given(families=st.lists(texts, max_size=4), title=texts, year=st.one_of(st.none(), st.integers(1500, 2100)),
        page=texts, pattern=st.sampled_from([DEFAULT_PATTERN, "[authors2:capitalize][shortyear]", "[auth4]_[firstpage]:[shorttitle]"]))
 def test_keys_are_always_plain_ascii(families, title, year, page, pattern):

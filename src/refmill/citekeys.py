@@ -40,12 +40,12 @@ def _auth(rec: Record) -> list[str]:
 
 
 def _title_words(rec: Record) -> list[str]:
-    words = re.findall(r"[^\W_]+", ascii_fold(rec.title))
+    words = re.findall(r"[A-Za-z0-9]+", ascii_fold(rec.title))  # ASCII only: "੦" is a digit to \d
     return [w for w in words if w.lower() not in STOPWORDS and not w.isdigit()]
 
 
 def _first_page(rec: Record) -> list[str]:
-    m = re.match(r"[A-Za-z]*\d+", rec.get("page"))
+    m = re.match(r"[A-Za-z]*[0-9]+", rec.get("page"))
     return [m.group(0)] if m else []
 
 
