@@ -8,6 +8,7 @@ that cited it.
 from __future__ import annotations
 
 import gc
+import re
 from contextlib import contextmanager
 from typing import Iterator
 
@@ -62,7 +63,16 @@ def _one_part_per_line(lines: list[str]) -> bool:
         return False
     first = lines[0].strip()
     names = scan_names(first)
-    return bool(names.names) and names.end >= len(first.rstrip(" .")) and not lines[1].lstrip()[:1].islower()
+    if not names.names or names.end < len(first.rstrip(" .")):
+        return False
+    # the source line alone has the year, in parentheses ("Nature, 465 (2010), pp. 100-105"), and
+    # no line goes on in lower case: not a reference wrapped from a PDF
+    return bool(_SD_SOURCE_YEAR_RX.search(lines[-1])) and not any(
+        _YEAR_RX.search(l) or l.lstrip()[:1].islower() for l in lines[1:-1])
+
+
+_SD_SOURCE_YEAR_RX = re.compile(r"\((?:1[5-9]|20)\d\d\)")
+_YEAR_RX = re.compile(r"(?<!\d)(?:1[5-9]|20)\d\d(?!\d)")
 
 
 _RUNS_ON = ("-", ",", ";", ":", "&", " and", " in", " of", " the")
