@@ -171,3 +171,19 @@ def test_format_errors_are_one_line(invoke, tmp_path):
     assert result.exit_code == 2 and "unknown citation style 'no-such-style'" in result.stderr
     listed = invoke(["format", "--list-styles"]).stdout.split()
     assert {"apa", "nature", "blood", "nlm-citation-sequence", "ieee", "the-lancet"} <= set(listed)
+
+
+@pytest.mark.parametrize("pages, shown", [("1-10", "1–10"), ("100-105", "100–5"), ("1485-1497", "1485–97"),
+                                          ("98-102", "98–102"), ("5-9", "5–9")])
+def test_vancouver_shortens_page_ranges_without_losing_digits(pages, shown):
+    """citeproc-py 0.11 printed "1–0" for 1-10 (see bibliography._fix_page_ranges)."""
+    rec = Record(id="a", issued=Date(2010), author=[person("Okafor", "Nkem")])
+    for name, value in {"title": "Rivers", "container-title": "J Hydrol", "volume": "5", "page": pages}.items():
+        rec.set(name, value)
+    assert bibliography.render([rec], "vancouver").strip().endswith(f"2010;5:{shown}.")
+
+
+def test_a_reference_kept_as_text_shows_its_text():
+    rec = Record(id="b", type="document")
+    rec.set("note", "Personal communication, J. Okafor, 2019.")
+    assert "Personal communication, J. Okafor, 2019." in bibliography.render([rec], "vancouver")

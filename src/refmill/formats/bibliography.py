@@ -91,6 +91,8 @@ def _item(rec: Record, number: int, article_locator: bool) -> dict:
 
     data = rec.to_csl(with_custom=False)
     data["id"] = f"ref{number}"
+    if not data.get("title") and not rec.author and not rec.editor and data.get("note"):
+        data["title"] = data.pop("note")  # a reference kept as text shows its text
     if article_locator and is_article_number(data.get("page", "")) and not data.get("number"):
         data["number"] = data.pop("page")
     if rec.truncated and rec.author:
@@ -129,6 +131,23 @@ def _fix_localized_dates() -> None:
     Date._refmill_fixed = True
 
 
+def _fix_page_ranges() -> None:
+    """citeproc-py 0.11 shortens "1-10" to "1–0" under `minimal` (NLM, Vancouver): it counts
+    the leading digits two page numbers share without checking that they are as long. A last
+    page with more digits than the first is printed whole, as CSL's Appendix V has it."""
+    from citeproc.model import FormatNumber
+
+    if getattr(FormatNumber, "_refmill_fixed", False):
+        return
+    shorten = FormatNumber._format_last_page
+
+    def _format_last_page(self, first, last):
+        return last if len(last) != len(first) else shorten(self, first, last)
+
+    FormatNumber._format_last_page = _format_last_page
+    FormatNumber._refmill_fixed = True
+
+
 def render(records: Iterable[Record], style: str, output: str = "text") -> str:
     """The records as a bibliography in `style`, one entry per line (text, Markdown) or an
     HTML fragment; numbered styles keep the records' order."""
@@ -142,6 +161,7 @@ def render(records: Iterable[Record], style: str, output: str = "text") -> str:
         return ""
     path = style_path(style)
     _fix_localized_dates()
+    _fix_page_ranges()
     article_locator = 'term="article-locator"' in Path(path).read_text(encoding="utf-8")
     items = [_item(rec, i, article_locator) for i, rec in enumerate(records, 1)]
     fmt = {"text": formatter.plain, "html": formatter.html, "markdown": _markdown()}[output]
