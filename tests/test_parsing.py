@@ -149,6 +149,11 @@ def test_a_film_credited_to_its_director(text, authors, title, publisher):
     assert rec.year is not None
 
 
+def test_a_film_credit_is_not_repeated_in_the_note():
+    (rec,), _ = parse_text("Soderbergh, Steven, director. Che. DVD. Criterion, 2010.", "x", one_per_line=True)
+    assert "Soderbergh" not in rec.get("note")
+
+
 def test_a_running_time_is_no_page_range():
     (rec,), _ = parse_text("Lee, Ang, director. Brokeback Mountain. Focus Features, 2005. 134 min.", "x", one_per_line=True)
     assert rec.get("dimensions") == "134 min"

@@ -1193,6 +1193,9 @@ def credited_maker(text: str, rec: Record, conf: dict[str, float]) -> None:
     if not rec.title or rec.title in credit or m.group("role") in rec.title:
         rec.set("title", clean_title_text(m.group("title")))
         conf["title"] = min(conf.get("title", 1.0), 0.6)
+    read = m.group(0).strip()  # the credit and the title
+    if rec.get("note").startswith(read):  # the tagger's note held them too
+        rec.set("note", rec.get("note")[len(read):].strip(" .;") or None)
     if m.group("role").lower().startswith("director"):
         _as_film(rec)
     conf["author"] = min(conf.get("author", 1.0), 0.8)
