@@ -14,6 +14,7 @@ from typing import Any, Iterable
 
 import bibtexparser
 from bibtexparser.library import Library
+from bibtexparser.middlewares.parsestack import default_unparse_stack
 from bibtexparser.middlewares.names import parse_single_name_into_parts, split_multiple_persons_names
 from bibtexparser.model import Entry, Field
 from pylatexenc.latex2text import LatexNodes2Text
@@ -221,28 +222,36 @@ def _needs_protection(word: str) -> bool:
 def protect_title(escaped: str) -> str:
     """Brace acronyms and mixed-case words ({CAR}, {CD19}, {B-ALL}, {T}-cell) so BibTeX
     styles that lower-case titles keep them; ordinary capitalised words stay unbraced."""
+    return _PROTECT_RX.sub(lambda m: _protect_word(m.group(0), m.start() == 0), escaped)
 
-    def one(m: re.Match[str]) -> str:
-        token = m.group(0)
-        if "\\" in token or "{" in token or "}" in token or "$" in token:
-            return token  # already LaTeX (escapes, commands, math): leave as is
-        lead = re.match(r"^[(\[\"'“‘]*", token).group(0)
-        trail = re.search(r"[)\]\"'”’.,;:!?]*$", token[len(lead):]).group(0)
-        core = token[len(lead): len(token) - len(trail)]
-        if not core or (m.start() == 0 and len(core) == 1):
-            return token  # "A study of …": a capital that starts the title needs nothing
-        parts = core.split("-")
-        flags = [_needs_protection(p) for p in parts]
-        if all(flags):
-            core = f"{{{core}}}"
-        elif any(flags):
-            core = "-".join(f"{{{p}}}" if flag else p for p, flag in zip(parts, flags))
-        return f"{lead}{core}{trail}"
 
-    return _PROTECT_RX.sub(one, escaped)
+_LEAD_RX = re.compile(r"^[(\[\"'“‘]*")
+_TRAIL_RX = re.compile(r"[)\]\"'”’.,;:!?]*$")
+
+
+@functools.lru_cache(maxsize=65536)
+def _protect_word(token: str, first: bool) -> str:
+    if token == token.lower() or "\\" in token or "{" in token or "}" in token or "$" in token:
+        return token  # no capital to keep, or already LaTeX (escapes, commands, math)
+    lead = _LEAD_RX.match(token).group(0)
+    trail = _TRAIL_RX.search(token, len(lead)).group(0)
+    core = token[len(lead): len(token) - len(trail)]
+    if not core or (first and len(core) == 1):
+        return token  # "A study of …": a capital that starts the title needs nothing
+    parts = core.split("-")
+    flags = [_needs_protection(p) for p in parts]
+    if all(flags):
+        core = f"{{{core}}}"
+    elif any(flags):
+        core = "-".join(f"{{{p}}}" if flag else p for p, flag in zip(parts, flags))
+    return f"{lead}{core}{trail}"
 
 
 # --- writing -------------------------------------------------------------------------------
+
+
+_ACCENT_COMMAND_RX = re.compile(r"\\[`'^\"~=.uvHcdbk]")
+_AND_WORD_RX = re.compile(r"\band\b", re.IGNORECASE)
 
 
 def _bibtex_name(name: Name, ascii_only: bool) -> str:
@@ -251,9 +260,9 @@ def _bibtex_name(name: Name, ascii_only: bool) -> str:
 
     def part(text: str) -> str:
         text = escape(text, ascii_only)
-        if text.startswith("\\") and not re.match(r"\\[`'^\"~=.uvHcdbk]", text):
+        if text.startswith("\\") and not _ACCENT_COMMAND_RX.match(text):
             return "{{" + text + "}}"  # "\ensuremath{\Pi}…": a command BibTeX would take for "von"
-        return "{" + text + "}" if ("," in text or re.search(r"\band\b", text, re.IGNORECASE)) else text
+        return "{" + text + "}" if ("," in text or _AND_WORD_RX.search(text)) else text
 
     given = " ".join(p for p in (name.given, name.dropping_particle) if p)
     if not given and not name.suffix and " " in name.full_family:
@@ -461,7 +470,10 @@ def write(records: Iterable[Record], ascii_only: bool = False, with_custom: bool
     fmt = bibtexparser.BibtexFormat()
     fmt.indent = "  "
     fmt.block_separator = "\n"
-    text = bibtexparser.write_string(library, bibtex_format=fmt)
+    # the entries were made for this call alone: the writer may enclose their values in place
+    # instead of deep-copying the library first (1.2 s of 1.5 s for 4,000 entries)
+    text = bibtexparser.write_string(library, unparse_stack=default_unparse_stack(allow_inplace_modification=True),
+                                     bibtex_format=fmt)
     return text.strip() + "\n" if text.strip() else ""
 
 
