@@ -572,3 +572,18 @@ def test_sciencedirect_numbered_list_of_2023_one_part_per_line():
     assert [r.get("page") for r in records] == ["100-105", "200-210", "300"]
     assert records[1].doi == "10.1016/j.ecss.2011.01.001" and records[1].get("URL") == ""
     assert not any(r.get("note") for r in records)
+
+
+@pytest.mark.parametrize("marker", ["{n} ", "{n}. "])
+def test_numbered_sections_before_the_references_heading_are_not_a_list(marker):
+    """A whole article pasted: "1 Introduction … 3 Results" number its sections, not its
+    references; only what follows "References" is read."""
+    sections = "".join(f"{marker.format(n=n)}{name}\nSome text about things (Smith, 2010) in 2019.\n\n"
+                       for n, name in enumerate(["Introduction", "Methods", "Results"], 1))
+    text = ("Title of the paper\n\n" + sections + "References\n\n"
+            "Smith, J. (2010). Alpha study of things. Nature, 465, 100-105.\n"
+            "Brown, A., & Green, B. (2011). Beta study of stuff. Cell, 144, 200-210.\n")
+    records, problems = parse_text(text, "article.txt")
+    assert [r.title for r in records] == ["Alpha study of things", "Beta study of stuff"] and not problems
+    lines = text.split("\n")
+    assert [lines[r.custom["line"] - 1][:5] for r in records] == ["Smith", "Brown"]

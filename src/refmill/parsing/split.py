@@ -321,5 +321,18 @@ def line_blocks(lines: list[str], keep_chrome: bool = False) -> list[Block]:
 
 
 def split_blocks(lines: list[str]) -> list[Block]:
-    """The references of a pasted page, by the first layout that fits."""
+    """The references of a pasted page, by the first layout that fits. After a "References"
+    heading only what follows it is read ("1 Introduction … 3 Results" before it is the
+    article, not a numbered list), unless nothing readable follows it."""
+    start = _region(lines)
+    if start:
+        blocks = _layout_blocks(lines[start:])
+        if blocks:
+            for block in blocks:
+                block.line += start
+            return blocks
+    return _layout_blocks(lines)
+
+
+def _layout_blocks(lines: list[str]) -> list[Block]:
     return sciencedirect_blocks(lines) or numbered_blocks(lines) or paragraph_blocks(lines)
