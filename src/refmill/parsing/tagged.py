@@ -115,6 +115,7 @@ _MONTH_WORDS = (
 )
 # "La Revue du Financier, mai-juin", "… Telecommunications Avril": the issue's month, not the journal
 _CONTAINER_MONTH_RX = re.compile(rf"(?<=\w)(?:,\s*|\s+)(?:\d{{1,2}}\s+)?(?i:{_MONTH_WORDS})(?:\s*[-/–]\s*(?i:{_MONTH_WORDS}))?\.?$")
+_MONTH_END_RX = re.compile(rf"(?i:{_MONTH_WORDS})\.?$")  # cheap to rule out
 # "(In French; original unseen): Annales Agronomiques": a note before the journal
 _CONTAINER_NOTE_RX = re.compile(r"^\([^()]{3,40}\)\s*:?\s+(?=\w)")
 
@@ -127,7 +128,7 @@ def clean_container(text: str) -> str:
         value = clean_text(_IN_RX.sub("", value[2:]))
     if value[:1] == "(":
         value = _CONTAINER_NOTE_RX.sub("", value)
-    if " " in value and (m := _CONTAINER_MONTH_RX.search(value)) and m.start() > 0:
+    if " " in value and _MONTH_END_RX.search(value[-12:]) and (m := _CONTAINER_MONTH_RX.search(value)) and m.start() > 0:
         value = value[: m.start()]
     last = value.rsplit(" ", 1)[-1]
     if (text.rstrip(" ,;:)").endswith(".") and "." in value and len(last) <= 8 and last[:1].isupper()
@@ -493,6 +494,8 @@ _LONE_YEAR_RX = re.compile(r"(?<![\w/.-])(1[6-9]\d\d|20\d\d)[a-z]?(?![\w/-])")
 _DATE_PAGE_RX = re.compile(r"\(?\s*(?<!\d)(?:1[5-9]|20)\d\d[a-z]?\s*\)\s*(?P<page>[A-Za-z]?\d+(?:\s*[-–]\s*[A-Za-z]?\d+)?)\s*[.,;]?$")
 # "Invisible Cities. Translated by William Weaver.", "Towards X (Doctoral dissertation).": a
 # note on the book that the tagger read as part of its title ends it
+_TITLE_NOTE_HINTS = ("ransl", "Trans.", "dited", "Ed.", "Dir.", "ublished", "eprinted", "hesis", "issertation",
+                     "M.", "MSc", "Ph")
 _TITLE_NOTE_RX = re.compile(
     r"(?<=[^\W\d_]{2}[.?!])\s+(?:(?:Translated|Trans\.|Transl\.|Edited|Ed\.)\s+(?:by|and)\s|Dir\.\s|"
     r"(?:Published|Reprinted)\s+(?:in|by|\d))"
@@ -554,7 +557,7 @@ def title_fallback(segs: list[Segment]) -> list[Segment]:
 
 
 _IN_CONTAINER_RX = re.compile(r"\.\s+In:?\s+(?=[A-Z])")
-_CONTAINER_TAIL_RX = re.compile(r"\s*,?\s*\b(?:[Vv]ol(?:ume)?\s*\.?\s*(?P<volume>\d{1,4})\b|ed\s*\.\s*(?:by\s+)?[A-Z]).*$")
+_CONTAINER_TAIL_RX = re.compile(r"\b(?:[Vv]ol(?:ume)?\s*\.?\s*(?P<volume>\d{1,4})\b|ed\s*\.\s*(?:by\s+)?[A-Z])")
 _YEAR_FIRST_RX = re.compile(r"^(?P<year>(?:1[6-9]|20)\d\d),?\s+(?P<rest>[^\W\d_].*)$")
 _GLUED_VOLUME_RX = re.compile(r"^(?P<journal>.*[^\W\d_][a-z])(?P<volume>\d{1,4})$")
 _SECTION_VOLUME_RX = re.compile(r"^(?P<journal>.*[\s.][A-Z])(?P<volume>\d{1,4})$")  # "Phys. Rev. D96"
@@ -576,7 +579,8 @@ def book_title(rec: Record, conf: dict[str, float]) -> None:
         rec.set("title", rec.title[: m.start()])
         conf["container-title"] = min(conf.get("title", 1.0), 0.5)
     container = rec.get("container-title")
-    if container and (m := _CONTAINER_TAIL_RX.search(container)) and m.start() > 0:
+    if container and ("ol" in container or "ed" in container) and (m := _CONTAINER_TAIL_RX.search(container)) \
+            and container[: m.start()].strip(" ,"):
         # "Annual Review of Fluid Mechanics,Vol .41 ,…", "Prematurity in Discovery ,ed .E. B. Hook"
         rec.set("container-title", clean_container(container[: m.start()]))
         if m.group("volume") and not rec.get("volume"):
@@ -590,7 +594,7 @@ def book_title(rec: Record, conf: dict[str, float]) -> None:
             rec.issued = Date(int(m.group("year")))
             conf["issued"] = min(conf.get("container-title", 1.0), 0.5)
         container = m.group("rest")
-    if container and not rec.get("volume") and (m := _GLUED_VOLUME_RX.match(container)):
+    if container and container[-1].isdigit() and not rec.get("volume") and (m := _GLUED_VOLUME_RX.match(container)):
         # "Applied Optics56 ( 8 )": a PDF lost the space between the journal and its volume
         rec.set("container-title", m.group("journal"))
         rec.set("volume", m.group("volume"))
@@ -733,9 +737,12 @@ def publisher_after_title(segs: list[Segment]) -> list[Segment]:
 def _leftover_after_names(text: str) -> int:
     """Where a piece that is no name starts at the end of an author list, or -1: "M. C.
     Miller, Donors," (names written initials first, then a bare word)."""
-    parts = text.rstrip(" ,.;:").split(", ")
-    last = parts[-1]
-    if len(parts) < 2 or " " in last or not last[:1].isupper() or _is_initials(last) or _ET_AL_HINT_RX.search(last):
+    text = text.rstrip(" ,.;:")
+    last = text[text.rfind(", ") + 2:]
+    if ", " not in text or " " in last or not last[:1].isupper() or not _initial_word(text.split(" ", 1)[0]):
+        return -1
+    parts = text.split(", ")
+    if _is_initials(last) or _ET_AL_HINT_RX.search(last):
         return -1
     if all(len(p.split()) > 1 and _initial_word(p.split()[0]) for p in parts[:-1]):
         return text.rindex(last)
@@ -782,7 +789,10 @@ def to_record(segs: list[Segment]) -> tuple[Record, dict[str, float]]:
             if truncated and label == "author":
                 rec.custom["truncated"] = True
         elif label == "title":
-            value = clean_title_text(quoted_title(_TITLE_NOTE_RX.split(seg.text, 1)[0]))
+            text = seg.text
+            if any(hint in text for hint in _TITLE_NOTE_HINTS):
+                text = _TITLE_NOTE_RX.split(text, 1)[0]
+            value = clean_title_text(quoted_title(text))
             if not value:
                 continue
             rec.set("title", value)
@@ -795,7 +805,7 @@ def to_record(segs: list[Segment]) -> tuple[Record, dict[str, float]]:
             date, suffix = parse_date(seg.text)
             if not date:
                 continue
-            if ")" in seg.text and (m := _DATE_PAGE_RX.search(seg.text)):
+            if ")" in seg.text and seg.text.rstrip(" .,;")[-1:].isdigit() and (m := _DATE_PAGE_RX.search(seg.text)):
                 glued_page = m.group("page")
             rec.issued = date
             if suffix:
