@@ -342,6 +342,15 @@ def test_an_identifier_glued_after_a_doi_is_not_part_of_it():
     assert clean_doi("10.1000/a.b.c") == "10.1000/a.b.c"
 
 
+def test_korean_and_chinese_volume_and_issue_counters():
+    rec = tag_reference("홍길동, '바다의 안전에 관한 연구', 해양학회지 제21권, 제3호, 2015, 10-20.")
+    assert (rec.get("volume"), rec.get("issue")) == ("21", "3")
+    rec = tag_reference("홍길동, 연구 방안, 한국학회, 17권 2호, 2018.")
+    assert (rec.get("volume"), rec.get("issue")) == ("17", "2")
+    rec = tag_reference("王明(2009). 园林研究. 建筑学报. 第4期: 33-35.")
+    assert rec.get("volume") == "4"
+
+
 def test_nos_is_an_issue_prefix_whole():
     assert split_volume("Vol. 2, Nos. 1-4,") == ("2", "1-4")
     assert split_volume("nos. 2- 3,") == ("", "2- 3")

@@ -967,6 +967,26 @@ def organisation_author(rec: Record, conf: dict[str, float]) -> None:
         conf["author"] = conf.get("title", 0.0)
 
 
+_CJK_VOLUME_NUMBER_RX = re.compile(r"(?:[제第]\s*)?(\d+)\s*[권卷]")
+_CJK_ISSUE_NUMBER_RX = re.compile(r"(?:[제第]\s*)?(\d+)\s*[호號号期]")
+
+
+def cjk_volume_issue(text: str, rec: Record, conf: dict[str, float]) -> None:
+    """"제19권, 제5호", "17권 3호", "第3期": volume and issue marked by the counter words after
+    their numbers (the tagger reads them as a note); a lone "第3期" is the volume."""
+    volume = _CJK_VOLUME_NUMBER_RX.search(text)
+    issue = _CJK_ISSUE_NUMBER_RX.search(text)
+    if volume and (not rec.get("volume") or not rec.get("volume").isdigit()):
+        rec.set("volume", volume.group(1))
+        conf.pop("volume", None)
+    if issue and not volume and not rec.get("volume"):
+        rec.set("volume", issue.group(1))
+        conf.pop("volume", None)
+    elif issue and volume and not rec.get("issue"):
+        rec.set("issue", issue.group(1))
+        conf.pop("issue", None)
+
+
 def named_resource(rec: Record, conf: dict[str, float]) -> None:
     """"Poppler. http://poppler.freedesktop.org. Accessed: 2015-05-12.": a web resource cited
     by its name alone; the tagger reads the one word before the address as an author."""
@@ -993,6 +1013,8 @@ def tag_reference(text: str) -> Record:
         rec.issued = Date(literal=press.group(0).lower())
     organisation_author(rec, conf)
     apply_source_rule(text, rec, conf)
+    if not text.isascii() and any(c in text for c in "권호卷號号期"):
+        cjk_volume_issue(text, rec, conf)
     ids = Record()
     low = text.lower()
     if _DOI_HINT_RX.search(text) or any(hint in low for hint in _ID_HINTS):
