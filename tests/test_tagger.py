@@ -349,6 +349,13 @@ def test_korean_and_chinese_volume_and_issue_counters():
     assert (rec.get("volume"), rec.get("issue")) == ("17", "2")
     rec = tag_reference("王明(2009). 园林研究. 建筑学报. 第4期: 33-35.")
     assert rec.get("volume") == "4"
+    rec = tag_reference("劉明, '仲裁問題探討', 北京仲裁, 第12輯, 2017.")
+    assert rec.get("volume") == "12"
+
+
+def test_a_year_and_month_after_the_volume_are_not_part_of_it():
+    assert split_volume("27(1), 2017.6,") == ("27", "1")
+    assert split_volume("16, 1983.09") == ("16", "")
 
 
 def test_nos_is_an_issue_prefix_whole():

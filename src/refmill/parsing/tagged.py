@@ -151,6 +151,7 @@ _CJK_VOLUME_RX = re.compile(r"(?<=\d)\s*[권집卷巻号호期]$|^[제第]\s*")
 _VOL_NO_RX = re.compile(r"^(?P<vol>.+?)\s*,?\s*(?:nos\.?|no\.?|nr\.?|issue|n°)\s*(?P<iss>\S.*)$", re.IGNORECASE)
 
 
+_VOL_YEAR_TAIL_RX = re.compile(r",\s*(?:1[6-9]|20)\d\d(?:[./]\d{1,2})?$")  # "27(1), 2017.6": the year and month after
 _MARKUP_RX = re.compile(r"</?[a-z]+>")  # "12</italic>(4)": the journal's italics close after the volume
 
 
@@ -159,6 +160,8 @@ def split_volume(text: str) -> tuple[str, str]:
     if "<" in text:
         text = _MARKUP_RX.sub("", text)
     text = _CJK_VOLUME_RX.sub("", clean_text(text))
+    if ", " in text:
+        text = _VOL_YEAR_TAIL_RX.sub("", text)
     m = _VOL_THEN_ISSUE_RX.match(_VOL_PREFIX_RX.sub("", text))
     if m:
         return m.group("vol"), m.group("iss")
@@ -967,12 +970,12 @@ def organisation_author(rec: Record, conf: dict[str, float]) -> None:
         conf["author"] = conf.get("title", 0.0)
 
 
-_CJK_VOLUME_NUMBER_RX = re.compile(r"(?:[제第]\s*)?(\d+)\s*[권卷]")
+_CJK_VOLUME_NUMBER_RX = re.compile(r"(?:[제第]\s*)?(\d+)\s*[권卷輯辑집]")
 _CJK_ISSUE_NUMBER_RX = re.compile(r"(?:[제第]\s*)?(\d+)\s*[호號号期]")
 
 
 def cjk_volume_issue(text: str, rec: Record, conf: dict[str, float]) -> None:
-    """"제19권, 제5호", "17권 3호", "第3期": volume and issue marked by the counter words after
+    """"제19권, 제5호", "17권 3호", "第100輯", "第3期": volume and issue marked by the counter words after
     their numbers (the tagger reads them as a note); a lone "第3期" is the volume."""
     volume = _CJK_VOLUME_NUMBER_RX.search(text)
     issue = _CJK_ISSUE_NUMBER_RX.search(text)
@@ -1013,7 +1016,7 @@ def tag_reference(text: str) -> Record:
         rec.issued = Date(literal=press.group(0).lower())
     organisation_author(rec, conf)
     apply_source_rule(text, rec, conf)
-    if not text.isascii() and any(c in text for c in "권호卷號号期"):
+    if not text.isascii() and any(c in text for c in "권호卷號号期輯辑집"):
         cjk_volume_issue(text, rec, conf)
     ids = Record()
     low = text.lower()
