@@ -257,6 +257,8 @@ def test_a_note_on_the_book_read_into_its_title_ends_it():
     assert title("Money and Credit. Published 1950 in London as Credit.") == "Money and Credit"
     assert title("Rhythm in Verse (Unpublished doctoral dissertation).") == "Rhythm in Verse"
     assert title("Faults of the northern shield (in French). M.S.") == "Faults of the northern shield (in French)"
+    assert title("(Jane Roe). Night Train.") == "Night Train"  # the author's aside before it
+    assert title("(Un)making of maps.") == "(Un)making of maps"
     # words that only look like a note stay
     assert title("The Press: A Poem, Published as a Specimen") == "The Press: A Poem, Published as a Specimen"
     assert title("A thesis on theses (and other things)") == "A thesis on theses (and other things)"

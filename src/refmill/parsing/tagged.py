@@ -497,6 +497,7 @@ _LONE_YEAR_RX = re.compile(r"(?<![\w/.-])(1[6-9]\d\d|20\d\d)[a-z]?(?![\w/-])")
 _DATE_PAGE_RX = re.compile(r"\(?\s*(?<!\d)(?:1[5-9]|20)\d\d[a-z]?\s*\)\s*(?P<page>[A-Za-z]?\d+(?:\s*[-–]\s*[A-Za-z]?\d+)?)\s*[.,;]?$")
 # "Invisible Cities. Translated by William Weaver.", "Towards X (Doctoral dissertation).": a
 # note on the book that the tagger read as part of its title ends it
+_LEAD_ASIDE_RX = re.compile(r"^\([^()]{2,60}\)[.,]\s+(?=\S)")
 _TITLE_NOTE_HINTS = ("ransl", "Trans.", "dited", "Ed.", "Dir.", "ublished", "eprinted", "hesis", "issertation",
                      "M.", "MSc", "Ph")
 _TITLE_NOTE_RX = re.compile(
@@ -793,6 +794,8 @@ def to_record(segs: list[Segment]) -> tuple[Record, dict[str, float]]:
                 rec.custom["truncated"] = True
         elif label == "title":
             text = seg.text
+            if text[:1] == "(":  # "(Louis-Ferdinand Destouches). Mort à credit.": the author's aside
+                text = _LEAD_ASIDE_RX.sub("", text)
             if any(hint in text for hint in _TITLE_NOTE_HINTS):
                 text = _TITLE_NOTE_RX.split(text, 1)[0]
             value = clean_title_text(quoted_title(text))
