@@ -115,7 +115,13 @@ _MONTH_WORDS = (
 )
 # "La Revue du Financier, mai-juin", "… Telecommunications Avril": the issue's month, not the journal
 _CONTAINER_MONTH_RX = re.compile(rf"(?<=\w)(?:,\s*|\s+)(?:\d{{1,2}}\s+)?(?i:{_MONTH_WORDS})(?:\s*[-/–]\s*(?i:{_MONTH_WORDS}))?\.?$")
-_MONTH_END_RX = re.compile(rf"(?i:{_MONTH_WORDS})\.?$")  # cheap to rule out
+_MONTH_SET = frozenset(_MONTH_WORDS.split("|"))
+
+
+def _last_piece(value: str) -> str:
+    """The last word, lower-case, after its last dash or slash ("mai-juin" -> "juin")."""
+    word = value[value.rfind(" ") + 1:].rstrip(".").lower()
+    return word[max(word.rfind("-"), word.rfind("/"), word.rfind("–")) + 1:]
 # "(In French; original unseen): Annales Agronomiques": a note before the journal
 _CONTAINER_NOTE_RX = re.compile(r"^\([^()]{3,40}\)\s*:?\s+(?=\w)")
 
@@ -128,7 +134,7 @@ def clean_container(text: str) -> str:
         value = clean_text(_IN_RX.sub("", value[2:]))
     if value[:1] == "(":
         value = _CONTAINER_NOTE_RX.sub("", value)
-    if " " in value and _MONTH_END_RX.search(value[-12:]) and (m := _CONTAINER_MONTH_RX.search(value)) and m.start() > 0:
+    if " " in value and _last_piece(value) in _MONTH_SET and (m := _CONTAINER_MONTH_RX.search(value)) and m.start() > 0:
         value = value[: m.start()]
     last = value.rsplit(" ", 1)[-1]
     if (text.rstrip(" ,;:)").endswith(".") and "." in value and len(last) <= 8 and last[:1].isupper()
@@ -404,7 +410,7 @@ _SUFFIX_RX = re.compile(r"(?:jr|sr|ii|iii|iv|2nd|3rd)\.?", re.IGNORECASE)
 def split_names(text: str, editors: bool = False) -> tuple[list[Name], bool]:
     """A printed author or editor list -> names, and whether it ended in "et al."."""
     text = _SPACE_BEFORE_RX.sub("", text.strip())  # PDF spacing: "Rykoff ,E .S ."
-    if text[:1] in "CcRr":
+    if text[:1] in "CcRr" and "itation" in text[:25]:
         text = _CITATION_LABEL_RX.sub("", text)
     text = _NO_SPACE_AFTER_RX.sub(", ", text)
     if ". " in text:
@@ -499,7 +505,7 @@ _DATE_PAGE_RX = re.compile(r"\(?\s*(?<!\d)(?:1[5-9]|20)\d\d[a-z]?\s*\)\s*(?P<pag
 # note on the book that the tagger read as part of its title ends it
 _LEAD_ASIDE_RX = re.compile(r"^\([^()]{2,60}\)[.,]\s+(?=\S)")
 _TITLE_NOTE_HINTS = ("ransl", "Trans.", "dited", "Ed.", "Dir.", "ublished", "eprinted", "hesis", "issertation",
-                     "M.", "MSc", "Ph")
+                     "M.", "MSc", "Ph.", "PhD")
 _TITLE_NOTE_RX = re.compile(
     r"(?<=[^\W\d_]{2}[.?!])\s+(?:(?:Translated|Trans\.|Transl\.|Edited|Ed\.)\s+(?:by|and)\s|Dir\.\s|"
     r"(?:Published|Reprinted)\s+(?:in|by|\d))"
@@ -583,7 +589,8 @@ def book_title(rec: Record, conf: dict[str, float]) -> None:
         rec.set("title", rec.title[: m.start()])
         conf["container-title"] = min(conf.get("title", 1.0), 0.5)
     container = rec.get("container-title")
-    if container and ("ol" in container or "ed" in container) and (m := _CONTAINER_TAIL_RX.search(container)) \
+    if container and ("ol" in container or " ed" in container or ",ed" in container) and (
+            m := _CONTAINER_TAIL_RX.search(container)) \
             and container[: m.start()].strip(" ,"):
         # "Annual Review of Fluid Mechanics,Vol .41 ,…", "Prematurity in Discovery ,ed .E. B. Hook"
         rec.set("container-title", clean_container(container[: m.start()]))
@@ -591,7 +598,7 @@ def book_title(rec: Record, conf: dict[str, float]) -> None:
             rec.set("volume", m.group("volume"))
             conf["volume"] = conf.get("container-title", 1.0)
         container = rec.get("container-title")
-    if container and (m := _YEAR_FIRST_RX.match(container)):
+    if container and container[0].isdigit() and (m := _YEAR_FIRST_RX.match(container)):
         # "1958, Daedalus", "2020 IEEE 36th International Conference": the year opens it
         rec.set("container-title", m.group("rest"))
         if rec.issued is None:
@@ -699,20 +706,28 @@ def title_in_container(rec: Record, conf: dict[str, float]) -> None:
 _TITLE_TAIL_ABBR_RX = re.compile(r"^(?P<title>.*[^\W\d_]{2}[.?!])\s+(?P<abbr>(?:[A-Z][a-z]{0,6}[b-df-hj-np-tv-z]\.\s*){1,2})$")
 
 
+def _title_before(segs: list[Segment], label: str) -> int:
+    """Where the first title segment is, when the segment after it has `label`; else -1."""
+    for k, seg in enumerate(segs):
+        if seg.label == "title":
+            return k if k + 1 < len(segs) and segs[k + 1].label == label else -1
+    return -1
+
+
 def journal_abbreviation_after_title(segs: list[Segment]) -> list[Segment]:
     """"… du Portugal. I. La flore. Port. | Acta Biol. B": a journal's first abbreviations read
     as the end of the title go back to the journal that follows."""
-    for k in range(len(segs) - 1):
-        if segs[k].label == "title" and segs[k + 1].label == "container":
-            last = segs[k].text.rsplit(" ", 1)[-1]
-            m = _TITLE_TAIL_ABBR_RX.match(segs[k].text) if len(last) <= 9 and last[-1:] == "." else None
-            if m:
-                title, nxt = segs[k], segs[k + 1]
-                segs = segs[:k] + [Segment("title", m.group("title"), title.confidence),
-                                   Segment("container", m.group("abbr").strip() + " " + nxt.text,
-                                           min(title.confidence, nxt.confidence))] + segs[k + 2:]
-            break
-    return segs
+    k = _title_before(segs, "container")
+    if k < 0:
+        return segs
+    title, nxt = segs[k], segs[k + 1]
+    last = title.text[title.text.rfind(" ") + 1:]
+    m = _TITLE_TAIL_ABBR_RX.match(title.text) if len(last) <= 9 and last[-1:] == "." else None
+    if not m:
+        return segs
+    return segs[:k] + [Segment("title", m.group("title"), title.confidence),
+                       Segment("container", m.group("abbr").strip() + " " + nxt.text,
+                               min(title.confidence, nxt.confidence))] + segs[k + 2:]
 
 
 _LAST_CLAUSE_RX = re.compile(r"^(?P<title>.*\w),\s+(?P<last>[A-Z][^,.]{2,60}?)[.,]?$")
@@ -724,17 +739,15 @@ def publisher_after_title(segs: list[Segment]) -> list[Segment]:
     """"The Greening of Boston. The Boston Foundation, | Boston, MA.": an organisation as the
     last sentence of a book's title, before its place and with no publisher found, is the
     publisher."""
-    if any(s.label == "publisher" for s in segs):
+    k = _title_before(segs, "location")
+    if k < 0 or any(s.label == "publisher" for s in segs):
         return segs
-    for k in range(len(segs) - 1):
-        if segs[k].label == "title" and segs[k + 1].label == "location":
-            m = _LAST_SENTENCE_RX.match(segs[k].text) or _LAST_CLAUSE_RX.match(segs[k].text)
-            if m and (_is_org(m.group("last")) or _PUBLISHER_WORD_RX.search(m.group("last"))) and len(
-                    m.group("last").split()) <= 8:
-                conf = segs[k].confidence
-                return segs[:k] + [Segment("title", m.group("title"), conf),
-                                   Segment("publisher", m.group("last"), min(conf, 0.5))] + segs[k + 1:]
-            break
+    m = _LAST_SENTENCE_RX.match(segs[k].text) or _LAST_CLAUSE_RX.match(segs[k].text)
+    if m and (_is_org(m.group("last")) or _PUBLISHER_WORD_RX.search(m.group("last"))) and len(
+            m.group("last").split()) <= 8:
+        conf = segs[k].confidence
+        return segs[:k] + [Segment("title", m.group("title"), conf),
+                           Segment("publisher", m.group("last"), min(conf, 0.5))] + segs[k + 1:]
     return segs
 
 
@@ -796,7 +809,7 @@ def to_record(segs: list[Segment]) -> tuple[Record, dict[str, float]]:
             text = seg.text
             if text[:1] == "(":  # "(Louis-Ferdinand Destouches). Mort à credit.": the author's aside
                 text = _LEAD_ASIDE_RX.sub("", text)
-            if any(hint in text for hint in _TITLE_NOTE_HINTS):
+            if (". " in text or "(" in text) and any(hint in text for hint in _TITLE_NOTE_HINTS):
                 text = _TITLE_NOTE_RX.split(text, 1)[0]
             value = clean_title_text(quoted_title(text))
             if not value:
