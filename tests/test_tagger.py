@@ -294,6 +294,16 @@ def test_a_bare_word_after_names_with_initials_is_the_start_of_the_title():
     assert families(rec.author) == ["Moss", "Lee"]
 
 
+def test_of_two_publishers_the_one_after_place_and_colon_wins():
+    rec, _ = to_record([Segment("author", "Doe, Jane.", 0.9), Segment("title", "Mountains.", 0.9),
+                        Segment("publisher", "Basingstoke,", 0.6), Segment("location", "London, New York:", 0.8),
+                        Segment("publisher", "Hill Books,", 0.9), Segment("date", "2000.", 0.9)])
+    assert rec.get("publisher") == "Hill Books"
+    rec, _ = to_record([Segment("title", "Mountains.", 0.9), Segment("publisher", "Hill Books,", 0.9),
+                        Segment("location", "London:", 0.8), Segment("date", "2000.", 0.9)])
+    assert rec.get("publisher") == "Hill Books"
+
+
 def test_place_and_publisher_read_as_one_publisher_are_split():
     def pub(text):
         rec, _ = to_record([Segment("title", "A report.", 0.9), Segment("publisher", text, 0.8)])

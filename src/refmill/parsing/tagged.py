@@ -706,6 +706,18 @@ def title_in_container(rec: Record, conf: dict[str, float]) -> None:
 _TITLE_TAIL_ABBR_RX = re.compile(r"^(?P<title>.*[^\W\d_]{2}[.?!])\s+(?P<abbr>(?:[A-Z][a-z]{0,6}[b-df-hj-np-tv-z]\.\s*){1,2})$")
 
 
+def publisher_after_place(segs: list[Segment]) -> list[Segment]:
+    """"Houndmills, London, New York: St. Martin's Press": of two publishers the tagger found,
+    the one after a place and a colon is the publisher; the other is a note."""
+    found = [k for k, seg in enumerate(segs) if seg.label == "publisher"]
+    if len(found) < 2:
+        return segs
+    best = next((k for k in found if k and segs[k - 1].label == "location" and segs[k - 1].text.rstrip().endswith(":")), -1)
+    if best < 0 or best == found[0]:
+        return segs
+    return [Segment("note", seg.text, seg.confidence) if k in found and k != best else seg for k, seg in enumerate(segs)]
+
+
 def _title_before(segs: list[Segment], label: str) -> int:
     """Where the first title segment is, when the segment after it has `label`; else -1."""
     for k, seg in enumerate(segs):
@@ -786,6 +798,8 @@ def to_record(segs: list[Segment]) -> tuple[Record, dict[str, float]]:
     """The first segment of each field gives its value; also each field's confidence."""
     segs = title_fallback(title_start_in_authors(split_author_tail(segs)))
     segs = publisher_after_title(journal_abbreviation_after_title(segs))
+    if len(segs) > 4:
+        segs = publisher_after_place(segs)
     rec = Record()
     conf: dict[str, float] = {}
     glued_page = ""
