@@ -257,6 +257,8 @@ def test_a_note_on_the_book_read_into_its_title_ends_it():
     assert title("Money and Credit. Published 1950 in London as Credit.") == "Money and Credit"
     assert title("Rhythm in Verse (Unpublished doctoral dissertation).") == "Rhythm in Verse"
     assert title("Faults of the northern shield (in French). M.S.") == "Faults of the northern shield (in French)"
+    assert title("(Jane Roe). Night Train.") == "Night Train"  # the author's aside before it
+    assert title("(Un)making of maps.") == "(Un)making of maps"
     # words that only look like a note stay
     assert title("The Press: A Poem, Published as a Specimen") == "The Press: A Poem, Published as a Specimen"
     assert title("A thesis on theses (and other things)") == "A thesis on theses (and other things)"
@@ -290,6 +292,16 @@ def test_a_bare_word_after_names_with_initials_is_the_start_of_the_title():
     assert families(rec.author) == ["Moss", "Lee"]
     rec, _ = to_record([Segment("author", "Moss, R. T., Lee, A.", 0.9), Segment("title", "Journeys.", 0.9)])
     assert families(rec.author) == ["Moss", "Lee"]
+
+
+def test_of_two_publishers_the_one_after_place_and_colon_wins():
+    rec, _ = to_record([Segment("author", "Doe, Jane.", 0.9), Segment("title", "Mountains.", 0.9),
+                        Segment("publisher", "Basingstoke,", 0.6), Segment("location", "London, New York:", 0.8),
+                        Segment("publisher", "Hill Books,", 0.9), Segment("date", "2000.", 0.9)])
+    assert rec.get("publisher") == "Hill Books"
+    rec, _ = to_record([Segment("title", "Mountains.", 0.9), Segment("publisher", "Hill Books,", 0.9),
+                        Segment("location", "London:", 0.8), Segment("date", "2000.", 0.9)])
+    assert rec.get("publisher") == "Hill Books"
 
 
 def test_place_and_publisher_read_as_one_publisher_are_split():
@@ -340,6 +352,22 @@ def test_an_identifier_glued_after_a_doi_is_not_part_of_it():
     assert clean_doi("doi :10.1000/1.52,doi :10.1000/1.52.URL") == "10.1000/1.52"
     assert clean_doi("10.1000/abc;http://example.org") == "10.1000/abc"
     assert clean_doi("10.1000/a.b.c") == "10.1000/a.b.c"
+
+
+def test_korean_and_chinese_volume_and_issue_counters():
+    rec = tag_reference("홍길동, '바다의 안전에 관한 연구', 해양학회지 제21권, 제3호, 2015, 10-20.")
+    assert (rec.get("volume"), rec.get("issue")) == ("21", "3")
+    rec = tag_reference("홍길동, 연구 방안, 한국학회, 17권 2호, 2018.")
+    assert (rec.get("volume"), rec.get("issue")) == ("17", "2")
+    rec = tag_reference("王明(2009). 园林研究. 建筑学报. 第4期: 33-35.")
+    assert rec.get("volume") == "4"
+    rec = tag_reference("劉明, '仲裁問題探討', 北京仲裁, 第12輯, 2017.")
+    assert rec.get("volume") == "12"
+
+
+def test_a_year_and_month_after_the_volume_are_not_part_of_it():
+    assert split_volume("27(1), 2017.6,") == ("27", "1")
+    assert split_volume("16, 1983.09") == ("16", "")
 
 
 def test_nos_is_an_issue_prefix_whole():

@@ -135,6 +135,13 @@ _MONTH_WORDS = (
 )
 # "La Revue du Financier, mai-juin", "… Telecommunications Avril": the issue's month, not the journal
 _CONTAINER_MONTH_RX = re.compile(rf"(?<=\w)(?:,\s*|\s+)(?:\d{{1,2}}\s+)?(?i:{_MONTH_WORDS})(?:\s*[-/–]\s*(?i:{_MONTH_WORDS}))?\.?$")
+_MONTH_SET = frozenset(_MONTH_WORDS.split("|"))
+
+
+def _last_piece(value: str) -> str:
+    """The last word, lower-case, after its last dash or slash ("mai-juin" -> "juin")."""
+    word = value[value.rfind(" ") + 1:].rstrip(".").lower()
+    return word[max(word.rfind("-"), word.rfind("/"), word.rfind("–")) + 1:]
 # "(In French; original unseen): Annales Agronomiques": a note before the journal
 _CONTAINER_NOTE_RX = re.compile(r"^\([^()]{3,40}\)\s*:?\s+(?=\w)")
 
@@ -147,7 +154,7 @@ def clean_container(text: str) -> str:
         value = clean_text(_IN_RX.sub("", value[2:]))
     if value[:1] == "(":
         value = _CONTAINER_NOTE_RX.sub("", value)
-    if " " in value and (m := _CONTAINER_MONTH_RX.search(value)) and m.start() > 0:
+    if " " in value and _last_piece(value) in _MONTH_SET and (m := _CONTAINER_MONTH_RX.search(value)) and m.start() > 0:
         value = value[: m.start()]
     last = value.rsplit(" ", 1)[-1]
     if (text.rstrip(" ,;:)").endswith(".") and "." in value and len(last) <= 8 and last[:1].isupper()
@@ -170,6 +177,7 @@ _CJK_VOLUME_RX = re.compile(r"(?<=\d)\s*[권집卷巻号호期]$|^[제第]\s*")
 _VOL_NO_RX = re.compile(r"^(?P<vol>.+?)\s*,?\s*(?:nos\.?|no\.?|nr\.?|issue|n°)\s*(?P<iss>\S.*)$", re.IGNORECASE)
 
 
+_VOL_YEAR_TAIL_RX = re.compile(r",\s*(?:1[6-9]|20)\d\d(?:[./]\d{1,2})?$")  # "27(1), 2017.6": the year and month after
 _MARKUP_RX = re.compile(r"</?[a-z]+>")  # "12</italic>(4)": the journal's italics close after the volume
 
 
@@ -178,6 +186,8 @@ def split_volume(text: str) -> tuple[str, str]:
     if "<" in text:
         text = _MARKUP_RX.sub("", text)
     text = _CJK_VOLUME_RX.sub("", clean_text(text))
+    if ", " in text:
+        text = _VOL_YEAR_TAIL_RX.sub("", text)
     m = _VOL_THEN_ISSUE_RX.match(_VOL_PREFIX_RX.sub("", text))
     if m:
         return m.group("vol"), m.group("iss")
@@ -420,7 +430,7 @@ _SUFFIX_RX = re.compile(r"(?:jr|sr|ii|iii|iv|2nd|3rd)\.?", re.IGNORECASE)
 def split_names(text: str, editors: bool = False) -> tuple[list[Name], bool]:
     """A printed author or editor list -> names, and whether it ended in "et al."."""
     text = _SPACE_BEFORE_RX.sub("", text.strip())  # PDF spacing: "Rykoff ,E .S ."
-    if text[:1] in "CcRr":
+    if text[:1] in "CcRr" and "itation" in text[:25]:
         text = _CITATION_LABEL_RX.sub("", text)
     text = _NO_SPACE_AFTER_RX.sub(", ", text)
     if ". " in text:
@@ -513,6 +523,9 @@ _LONE_YEAR_RX = re.compile(r"(?<![\w/.-])(1[6-9]\d\d|20\d\d)[a-z]?(?![\w/-])")
 _DATE_PAGE_RX = re.compile(r"\(?\s*(?<!\d)(?:1[5-9]|20)\d\d[a-z]?\s*\)\s*(?P<page>[A-Za-z]?\d+(?:\s*[-–]\s*[A-Za-z]?\d+)?)\s*[.,;]?$")
 # "Invisible Cities. Translated by William Weaver.", "Towards X (Doctoral dissertation).": a
 # note on the book that the tagger read as part of its title ends it
+_LEAD_ASIDE_RX = re.compile(r"^\([^()]{2,60}\)[.,]\s+(?=\S)")
+_TITLE_NOTE_HINTS = ("ransl", "Trans.", "dited", "Ed.", "Dir.", "ublished", "eprinted", "hesis", "issertation",
+                     "M.", "MSc", "Ph.", "PhD")
 _TITLE_NOTE_RX = re.compile(
     r"(?<=[^\W\d_]{2}[.?!])\s+(?:(?:Translated|Trans\.|Transl\.|Edited|Ed\.)\s+(?:by|and)\s|Dir\.\s|"
     r"(?:Published|Reprinted)\s+(?:in|by|\d))"
@@ -621,7 +634,7 @@ def title_fallback(segs: list[Segment]) -> list[Segment]:
 
 
 _IN_CONTAINER_RX = re.compile(r"\.\s+In:?\s+(?=[A-Z])")
-_CONTAINER_TAIL_RX = re.compile(r"\s*,?\s*\b(?:[Vv]ol(?:ume)?\s*\.?\s*(?P<volume>\d{1,4})\b|ed\s*\.\s*(?:by\s+)?[A-Z]).*$")
+_CONTAINER_TAIL_RX = re.compile(r"\b(?:[Vv]ol(?:ume)?\s*\.?\s*(?P<volume>\d{1,4})\b|ed\s*\.\s*(?:by\s+)?[A-Z])")
 _YEAR_FIRST_RX = re.compile(r"^(?P<year>(?:1[6-9]|20)\d\d),?\s+(?P<rest>[^\W\d_].*)$")
 _GLUED_VOLUME_RX = re.compile(r"^(?P<journal>.*[^\W\d_][a-z])(?P<volume>\d{1,4})$")
 _SECTION_VOLUME_RX = re.compile(r"^(?P<journal>.*[\s.][A-Z])(?P<volume>\d{1,4})$")  # "Phys. Rev. D96"
@@ -660,21 +673,23 @@ def book_title(rec: Record, conf: dict[str, float]) -> None:
         rec.set("title", rec.title[: m.start()])
         conf["container-title"] = min(conf.get("title", 1.0), 0.5)
     container = rec.get("container-title")
-    if container and (m := _CONTAINER_TAIL_RX.search(container)) and m.start() > 0:
+    if container and ("ol" in container or " ed" in container or ",ed" in container) and (
+            m := _CONTAINER_TAIL_RX.search(container)) \
+            and container[: m.start()].strip(" ,"):
         # "Annual Review of Fluid Mechanics,Vol .41 ,…", "Prematurity in Discovery ,ed .E. B. Hook"
         rec.set("container-title", clean_container(container[: m.start()]))
         if m.group("volume") and not rec.get("volume"):
             rec.set("volume", m.group("volume"))
             conf["volume"] = conf.get("container-title", 1.0)
         container = rec.get("container-title")
-    if container and (m := _YEAR_FIRST_RX.match(container)):
+    if container and container[0].isdigit() and (m := _YEAR_FIRST_RX.match(container)):
         # "1958, Daedalus", "2020 IEEE 36th International Conference": the year opens it
         rec.set("container-title", m.group("rest"))
         if rec.issued is None:
             rec.issued = Date(int(m.group("year")))
             conf["issued"] = min(conf.get("container-title", 1.0), 0.5)
         container = m.group("rest")
-    if container and not rec.get("volume") and (m := _GLUED_VOLUME_RX.match(container)):
+    if container and container[-1].isdigit() and not rec.get("volume") and (m := _GLUED_VOLUME_RX.match(container)):
         # "Applied Optics56 ( 8 )": a PDF lost the space between the journal and its volume
         rec.set("container-title", m.group("journal"))
         rec.set("volume", m.group("volume"))
@@ -794,20 +809,40 @@ def title_in_container(rec: Record, conf: dict[str, float]) -> None:
 _TITLE_TAIL_ABBR_RX = re.compile(r"^(?P<title>.*[^\W\d_]{2}[.?!])\s+(?P<abbr>(?:[A-Z][a-z]{0,6}[b-df-hj-np-tv-z]\.\s*){1,2})$")
 
 
+def publisher_after_place(segs: list[Segment]) -> list[Segment]:
+    """"Houndmills, London, New York: St. Martin's Press": of two publishers the tagger found,
+    the one after a place and a colon is the publisher; the other is a note."""
+    found = [k for k, seg in enumerate(segs) if seg.label == "publisher"]
+    if len(found) < 2:
+        return segs
+    best = next((k for k in found if k and segs[k - 1].label == "location" and segs[k - 1].text.rstrip().endswith(":")), -1)
+    if best < 0 or best == found[0]:
+        return segs
+    return [Segment("note", seg.text, seg.confidence) if k in found and k != best else seg for k, seg in enumerate(segs)]
+
+
+def _title_before(segs: list[Segment], label: str) -> int:
+    """Where the first title segment is, when the segment after it has `label`; else -1."""
+    for k, seg in enumerate(segs):
+        if seg.label == "title":
+            return k if k + 1 < len(segs) and segs[k + 1].label == label else -1
+    return -1
+
+
 def journal_abbreviation_after_title(segs: list[Segment]) -> list[Segment]:
     """"… du Portugal. I. La flore. Port. | Acta Biol. B": a journal's first abbreviations read
     as the end of the title go back to the journal that follows."""
-    for k in range(len(segs) - 1):
-        if segs[k].label == "title" and segs[k + 1].label == "container":
-            last = segs[k].text.rsplit(" ", 1)[-1]
-            m = _TITLE_TAIL_ABBR_RX.match(segs[k].text) if len(last) <= 9 and last[-1:] == "." else None
-            if m:
-                title, nxt = segs[k], segs[k + 1]
-                segs = segs[:k] + [Segment("title", m.group("title"), title.confidence),
-                                   Segment("container", m.group("abbr").strip() + " " + nxt.text,
-                                           min(title.confidence, nxt.confidence))] + segs[k + 2:]
-            break
-    return segs
+    k = _title_before(segs, "container")
+    if k < 0:
+        return segs
+    title, nxt = segs[k], segs[k + 1]
+    last = title.text[title.text.rfind(" ") + 1:]
+    m = _TITLE_TAIL_ABBR_RX.match(title.text) if len(last) <= 9 and last[-1:] == "." else None
+    if not m:
+        return segs
+    return segs[:k] + [Segment("title", m.group("title"), title.confidence),
+                       Segment("container", m.group("abbr").strip() + " " + nxt.text,
+                               min(title.confidence, nxt.confidence))] + segs[k + 2:]
 
 
 _LAST_CLAUSE_RX = re.compile(r"^(?P<title>.*\w),\s+(?P<last>[A-Z][^,.]{2,60}?)[.,]?$")
@@ -819,26 +854,27 @@ def publisher_after_title(segs: list[Segment]) -> list[Segment]:
     """"The Greening of Boston. The Boston Foundation, | Boston, MA.": an organisation as the
     last sentence of a book's title, before its place and with no publisher found, is the
     publisher."""
-    if any(s.label == "publisher" for s in segs):
+    k = _title_before(segs, "location")
+    if k < 0 or any(s.label == "publisher" for s in segs):
         return segs
-    for k in range(len(segs) - 1):
-        if segs[k].label == "title" and segs[k + 1].label == "location":
-            m = _LAST_SENTENCE_RX.match(segs[k].text) or _LAST_CLAUSE_RX.match(segs[k].text)
-            if m and (_is_org(m.group("last")) or _PUBLISHER_WORD_RX.search(m.group("last"))) and len(
-                    m.group("last").split()) <= 8:
-                conf = segs[k].confidence
-                return segs[:k] + [Segment("title", m.group("title"), conf),
-                                   Segment("publisher", m.group("last"), min(conf, 0.5))] + segs[k + 1:]
-            break
+    m = _LAST_SENTENCE_RX.match(segs[k].text) or _LAST_CLAUSE_RX.match(segs[k].text)
+    if m and (_is_org(m.group("last")) or _PUBLISHER_WORD_RX.search(m.group("last"))) and len(
+            m.group("last").split()) <= 8:
+        conf = segs[k].confidence
+        return segs[:k] + [Segment("title", m.group("title"), conf),
+                           Segment("publisher", m.group("last"), min(conf, 0.5))] + segs[k + 1:]
     return segs
 
 
 def _leftover_after_names(text: str) -> int:
     """Where a piece that is no name starts at the end of an author list, or -1: "M. C.
     Miller, Donors," (names written initials first, then a bare word)."""
-    parts = text.rstrip(" ,.;:").split(", ")
-    last = parts[-1]
-    if len(parts) < 2 or " " in last or not last[:1].isupper() or _is_initials(last) or _ET_AL_HINT_RX.search(last):
+    text = text.rstrip(" ,.;:")
+    last = text[text.rfind(", ") + 2:]
+    if ", " not in text or " " in last or not last[:1].isupper() or not _initial_word(text.split(" ", 1)[0]):
+        return -1
+    parts = text.split(", ")
+    if _is_initials(last) or _ET_AL_HINT_RX.search(last):
         return -1
     if all(len(p.split()) > 1 and _initial_word(p.split()[0]) for p in parts[:-1]):
         return text.rindex(last)
@@ -865,6 +901,8 @@ def to_record(segs: list[Segment]) -> tuple[Record, dict[str, float]]:
     """The first segment of each field gives its value; also each field's confidence."""
     segs = title_fallback(title_start_in_authors(title_in_names(split_author_tail(segs))))
     segs = publisher_after_title(journal_abbreviation_after_title(segs))
+    if len(segs) > 4:
+        segs = publisher_after_place(segs)
     rec = Record()
     conf: dict[str, float] = {}
     glued_page = ""
@@ -892,9 +930,13 @@ def to_record(segs: list[Segment]) -> tuple[Record, dict[str, float]]:
             if truncated and label == "author":
                 rec.custom["truncated"] = True
         elif label == "title":
-            title, *note = _TITLE_NOTE_RX.split(seg.text, 1)
-            notes.extend(_note_text(n) for n in note)  # "Translated by …", "(Doctoral dissertation)"
-            value = clean_title_text(quoted_title(drop_role(title)))
+            text = seg.text
+            if text[:1] == "(":  # "(Louis-Ferdinand Destouches). Mort à credit.": the author's aside
+                text = _LEAD_ASIDE_RX.sub("", text)
+            if (". " in text or "(" in text) and any(hint in text for hint in _TITLE_NOTE_HINTS):
+                text, *note = _TITLE_NOTE_RX.split(text, 1)
+                notes.extend(_note_text(n) for n in note)  # "Translated by …", "(Doctoral dissertation)"
+            value = clean_title_text(quoted_title(drop_role(text)))
             if not value:
                 continue
             rec.set("title", value)
@@ -907,7 +949,7 @@ def to_record(segs: list[Segment]) -> tuple[Record, dict[str, float]]:
             date, suffix = parse_date(seg.text)
             if not date:
                 continue
-            if ")" in seg.text and (m := _DATE_PAGE_RX.search(seg.text)):
+            if ")" in seg.text and seg.text.rstrip(" .,;")[-1:].isdigit() and (m := _DATE_PAGE_RX.search(seg.text)):
                 glued_page = m.group("page")
             rec.issued = date
             if suffix:
@@ -1147,6 +1189,26 @@ def organisation_author(rec: Record, conf: dict[str, float]) -> None:
 _AVAILABLE_RX = re.compile(r"\s*[\[(]?\s*(?:available|accessible|retrieved)\b.*$", re.IGNORECASE)
 
 
+_CJK_VOLUME_NUMBER_RX = re.compile(r"(?:[제第]\s*)?(\d+)\s*[권卷輯辑집]")
+_CJK_ISSUE_NUMBER_RX = re.compile(r"(?:[제第]\s*)?(\d+)\s*[호號号期]")
+
+
+def cjk_volume_issue(text: str, rec: Record, conf: dict[str, float]) -> None:
+    """"제19권, 제5호", "17권 3호", "第100輯", "第3期": volume and issue marked by the counter words after
+    their numbers (the tagger reads them as a note); a lone "第3期" is the volume."""
+    volume = _CJK_VOLUME_NUMBER_RX.search(text)
+    issue = _CJK_ISSUE_NUMBER_RX.search(text)
+    if volume and (not rec.get("volume") or not rec.get("volume").isdigit()):
+        rec.set("volume", volume.group(1))
+        conf.pop("volume", None)
+    if issue and not volume and not rec.get("volume"):
+        rec.set("volume", issue.group(1))
+        conf.pop("volume", None)
+    elif issue and volume and not rec.get("issue"):
+        rec.set("issue", issue.group(1))
+        conf.pop("issue", None)
+
+
 def named_resource(rec: Record, conf: dict[str, float]) -> None:
     """"Poppler. http://poppler.freedesktop.org. Accessed: 2015-05-12.": a web resource cited
     by its name alone; the tagger reads the one word before the address as an author, or the
@@ -1254,6 +1316,8 @@ def tag_reference(text: str) -> Record:
     quote_inside_title(text, rec, conf)
     journal_in_press(rec, conf)
     apply_source_rule(text, rec, conf)
+    if not text.isascii() and any(c in text for c in "권호卷號号期輯辑집"):
+        cjk_volume_issue(text, rec, conf)
     ids = Record()
     low = text.lower()
     if _DOI_HINT_RX.search(text) or any(hint in low for hint in _ID_HINTS):
