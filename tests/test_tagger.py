@@ -637,3 +637,8 @@ def test_held_out_references_are_never_trained_on(shared):
         texts = [json.loads(line)["text"] for line, _ in zip(fh, range(2000))]
     share = sum(map(held_out, texts)) / len(texts)
     assert 0.03 < share < 0.1  # about 1 in 16
+
+
+def test_korean_volume_and_issue_counters_leave_no_note_behind():
+    rec = tag_reference("김철수, 이영희. 한국 건축의 역사. 건축학회지, 제11권, 제2호, pp. 45-67, 2010.")
+    assert (rec.get("volume"), rec.get("issue"), rec.get("note")) == ("11", "2", "")

@@ -1207,6 +1207,9 @@ def cjk_volume_issue(text: str, rec: Record, conf: dict[str, float]) -> None:
     elif issue and volume and not rec.get("issue"):
         rec.set("issue", issue.group(1))
         conf.pop("issue", None)
+    note = rec.get("note")
+    if (volume or issue) and note and not _CJK_ISSUE_NUMBER_RX.sub("", _CJK_VOLUME_NUMBER_RX.sub("", note)).strip(" ,;."):
+        rec.set("note", None)  # the note was only these counters
 
 
 def named_resource(rec: Record, conf: dict[str, float]) -> None:
