@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(SHARED / "tools"))
 
 from csl_adapt import flat  # noqa: E402
-from refmill.parsing.tagged import split_names  # noqa: E402
+from refmill.parsing.namelists import split_names  # noqa: E402
 from refmill.parsing.train import held_out  # noqa: E402
 
 # refextract's output -> the scorer's fields (run inside the other environment)

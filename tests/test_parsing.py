@@ -9,7 +9,8 @@ from refmill.parsing import parse_text
 from refmill.parsing.clean import unglue_pages
 from refmill.parsing.fields import parse_reference, split_volume_pages
 from refmill.parsing.names import family_initials, parse_name
-from refmill.parsing.tagged import Segment, drop_role, tag_reference, title_in_names, to_record
+from refmill.parsing.tagged import Segment, tag_reference, title_in_names, to_record
+from refmill.parsing.values import drop_role
 
 SEEDS = ["korkmaz-2023-transfus-apher-sci.txt", "rampotas-roddie-2025-blood.txt"]
 

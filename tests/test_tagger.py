@@ -11,19 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from refmill.parsing import parse_text
-from refmill.parsing.tagged import (
-    LOW_CONFIDENCE,
-    Segment,
-    clean_pages,
-    clean_title_text,
-    parse_date,
-    read_reference,
-    split_names,
-    split_volume,
-    tag_reference,
-    title_fallback,
-    to_record,
-)
+from refmill.parsing.namelists import split_names
+from refmill.parsing.tagged import LOW_CONFIDENCE, Segment, read_reference, tag_reference, title_fallback, to_record
+from refmill.parsing.values import clean_pages, clean_title_text, parse_date, split_volume
 from refmill.parsing.tagger import tokenize
 
 
@@ -347,7 +337,7 @@ def test_a_year_and_issue_read_as_the_volume_give_the_year():
 
 
 def test_an_identifier_glued_after_a_doi_is_not_part_of_it():
-    from refmill.parsing.tagged import clean_doi
+    from refmill.parsing.values import clean_doi
 
     assert clean_doi("doi :10.1000/1.52,doi :10.1000/1.52.URL") == "10.1000/1.52"
     assert clean_doi("10.1000/abc;http://example.org") == "10.1000/abc"

@@ -1,15 +1,22 @@
-"""Tagged tokens -> a `Record`: field values cleaned of the punctuation a style wraps them in,
-author and editor lists split into names, the item type inferred, confidences attached.
+"""Tagged tokens -> a `Record`: the labelled spans made into fields (values by `values`, name
+lists by `namelists`), the rules that mend what the tagger gets wrong in ways it cannot see,
+the item type inferred, confidences attached.
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 
-from ..model import Date, Name, Record, clean_title, normalize_doi, normalize_pages
+from ..model import Date, Name, Record, normalize_doi, normalize_pages
 from .clean import strip_markup, unglue_pages
+from .namelists import (
+    EDITED_RX, ET_AL_HINT_RX, LETTERS_RX, PARTICLES, SUFFIX_RX, initial_word, is_initials, is_org, split_names,
+)
 from .tagger import Token
+from .values import (
+    IN_PRESS_RX, MONTHS, PAGES_PREFIX_RX, YEAR_RX, clean_container, clean_doi, clean_issue, clean_pages, clean_text,
+    clean_title_text, drop_role, parse_date, quoted_title, split_volume,
+)
 
 LOW_CONFIDENCE = 0.8  # a field whose weaker boundary is below this is listed in custom["low-confidence"]
 
@@ -45,466 +52,6 @@ def segments(text: str, tokens: list[Token], labels: list[str], probs: dict[int,
         out.append(Segment(labels[i], text[tokens[i].start: tokens[j].end], conf))
         i = j + 1
     return out
-
-
-# --- cleaning values --------------------------------------------------------------------------
-
-_QUOTE_PAIRS = {'"': '"', "“": "”", "„": "“", "«": "»", "‘": "’", "'": "'", "‚": "‘"}
-
-
-_EDGE_OPENERS = frozenset(_QUOTE_PAIRS) | {"(", "["}
-_EDGE_CLOSERS = frozenset(_QUOTE_PAIRS.values()) | frozenset(")]\"”»’")
-
-
-_STRIP_ROUNDS = 8  # real values need two or three; a value of 100,000 "(" must not take 100,000
-
-
-def _strip_brackets(text: str) -> str:
-    """Drop edge punctuation and brackets or quotes that do not balance inside the value."""
-    text = text.strip(_EDGE)
-    if not text or text[0] not in _EDGE_OPENERS and text[-1] not in _EDGE_CLOSERS:
-        return text  # most values: nothing more to do
-    for _ in range(_STRIP_ROUNDS):
-        prev = text
-        text = text.strip(_EDGE)
-        if len(text) >= 2 and _QUOTE_PAIRS.get(text[0]) == text[-1]:
-            text = text[1:-1]
-        for opener, closer in ("()", "[]"):
-            if text.startswith(opener) and text.count(closer) < text.count(opener):
-                text = text[1:]
-            if text.endswith(closer) and text.count(opener) < text.count(closer):
-                text = text[:-1]
-        if text[:1] in _QUOTE_PAIRS and sum(text.count(c) for c in "\"“”„«»") % 2:
-            text = text[1:]
-        if text[-1:] in "\"”»’" and sum(text.count(c) for c in "\"“”„«»") % 2:
-            text = text[:-1]
-        if text == prev:
-            break
-    return text
-
-
-def clean_text(text: str) -> str:
-    """Text from `segments` has single spaces already; only the edges need work."""
-    return _strip_brackets(text).strip()
-
-
-_TITLE_EDGE_RX = re.compile(r"^[\s\"“„«‘']+|[\s,;:\"”»’']+$")
-
-
-def clean_title_text(text: str) -> str:
-    """Quotes and the style's final period go; "?" and "!" stay."""
-    text = _TITLE_EDGE_RX.sub("", text.strip())
-    text = clean_title(text).strip(" ,;:")
-    return clean_text(text) if not text.endswith(("?", "!")) else text.strip(" \"“”«»,;:")
-
-
-_CLOSED_QUOTE_RX = re.compile(r"^[«“\"]?\s*(?P<title>[^«“»”\"]{3,}?)\s*[»”\"][,:;]?\s+\S")
-
-
-def quoted_title(text: str) -> str:
-    """A title in quotes ends at its closing quote: "« Démographie et sexualité », in
-    CASELLI, …" -> "Démographie et sexualité" (the tagger ran on into the book). Not when a
-    sentence ends after the quote: "\"Alors on a ri\". Die (Miss-)Geburt …" is one title."""
-    m = _CLOSED_QUOTE_RX.match(text) if "»" in text or "”" in text or '"' in text else None
-    return m.group("title") if m else text
-
-
-# "contributor, with Pierre Dubois", "editor", "trans.": the author's part in the work, said
-# before the work's quoted title
-_ROLE_LEAD_RX = re.compile(
-    r"^(?:co-?)?(?:contributor|editor|translator|compiler|illustrator|reviser|eds?\.|trans\.|comp\.)s?"
-    r"(?:,?\s+(?:with|and)\s+[^\"“«\d]{3,60}?)?[\s,.:;]+(?=[\"“«][^\"”»]{2,}[\"”»])",
-    re.IGNORECASE,
-)
-
-
-def drop_role(text: str) -> str:
-    """"contributor, with Pierre Dubois \"Lyon\"." -> "\"Lyon\".": the role that opens the
-    tagger's title is no part of it; the quoted part is the title."""
-    return _ROLE_LEAD_RX.sub("", text, count=1)
-
-
-_IN_RX = re.compile(r"^(?:in|en|dans|im)\s*:?\s+(?=\S)", re.IGNORECASE)
-
-
-_MONTH_WORDS = (
-    "january|february|march|april|may|june|july|august|september|october|november|december|janvier|février|"
-    "mars|avril|mai|juin|juillet|août|septembre|octobre|novembre|décembre|gennaio|febbraio|marzo|aprile|maggio|"
-    "giugno|luglio|agosto|settembre|ottobre|dicembre|januar|februar|märz|juni|juli|oktober|dezember|enero|"
-    "febrero|abril|mayo|junio|julio|septiembre|octubre|noviembre|diciembre"
-)
-# "La Revue du Financier, mai-juin", "… Telecommunications Avril": the issue's month, not the journal
-_CONTAINER_MONTH_RX = re.compile(rf"(?<=\w)(?:,\s*|\s+)(?:\d{{1,2}}\s+)?(?i:{_MONTH_WORDS})(?:\s*[-/–]\s*(?i:{_MONTH_WORDS}))?\.?$")
-_MONTH_SET = frozenset(_MONTH_WORDS.split("|"))
-
-
-def _last_piece(value: str) -> str:
-    """The last word, lower-case, after its last dash or slash ("mai-juin" -> "juin")."""
-    word = value[value.rfind(" ") + 1:].rstrip(".").lower()
-    return word[max(word.rfind("-"), word.rfind("/"), word.rfind("–")) + 1:]
-# "(In French; original unseen): Annales Agronomiques": a note before the journal
-_CONTAINER_NOTE_RX = re.compile(r"^\([^()]{3,40}\)\s*:?\s+(?=\w)")
-
-
-def clean_container(text: str) -> str:
-    """"In: Handbook of X," -> "Handbook of X"; "Nat. Rev. Neurosci." keeps the period of its
-    last abbreviation (dotted style), "N Engl J Med." and "Lancet." lose the sentence's."""
-    value = clean_text(_IN_RX.sub("", clean_text(text)))
-    if value[:1] in "'\"‘’”" and value[1:2] == " ":  # "' The Research Institute…": a quote left over
-        value = clean_text(_IN_RX.sub("", value[2:]))
-    if value[:1] == "(":
-        value = _CONTAINER_NOTE_RX.sub("", value)
-    if " " in value and _last_piece(value) in _MONTH_SET and (m := _CONTAINER_MONTH_RX.search(value)) and m.start() > 0:
-        value = value[: m.start()]
-    last = value.rsplit(" ", 1)[-1]
-    if (text.rstrip(" ,;:)").endswith(".") and "." in value and len(last) <= 8 and last[:1].isupper()
-            and not last.isupper()):
-        value += "."
-    return value
-
-
-_VOL_PREFIX_RX = re.compile(r"^(?:vol(?:ume)?s?\.?|v\.|bd\.?|t\.|tome)\s*", re.IGNORECASE)
-_ISS_PREFIX_RX = re.compile(r"^(?:nos\.?|no\.?|nr\.?|num(?:ber)?\.?|iss(?:ue)?\.?|n°|#)\s*", re.IGNORECASE)
-_VOL_ISSUE_RX = re.compile(r"^(?P<vol>[^()]+?)\s*\((?P<iss>[^()]+)\)$")
-
-
-_VOL_THEN_ISSUE_RX = re.compile(
-    r"^(?P<vol>[\dIVXLCivxlc]+[A-Z]?)\s*(?:[:.(,;/]\s*|\s+)(?:(?:no|nr|issue|iss|n°)\.?\s*)?(?P<iss>\d[\dA-Za-z/–-]*)\)?(?:\s.*)?$"
-)
-
-
-_CJK_VOLUME_RX = re.compile(r"(?<=\d)\s*[권집卷巻号호期]$|^[제第]\s*")
-_VOL_NO_RX = re.compile(r"^(?P<vol>.+?)\s*,?\s*(?:nos\.?|no\.?|nr\.?|issue|n°)\s*(?P<iss>\S.*)$", re.IGNORECASE)
-
-
-_VOL_YEAR_TAIL_RX = re.compile(r",\s*(?:1[6-9]|20)\d\d(?:[./]\d{1,2})?$")  # "27(1), 2017.6": the year and month after
-_MARKUP_RX = re.compile(r"</?[a-z]+>")  # "12</italic>(4)": the journal's italics close after the volume
-
-
-def split_volume(text: str) -> tuple[str, str]:
-    """"106(3)" -> ("106", "3"), "Vol. 9" -> ("9", ""), "No. 134" -> ("", "134"), "10권" -> "10"."""
-    if "<" in text:
-        text = _MARKUP_RX.sub("", text)
-    text = _CJK_VOLUME_RX.sub("", clean_text(text))
-    if ", " in text:
-        text = _VOL_YEAR_TAIL_RX.sub("", text)
-    m = _VOL_THEN_ISSUE_RX.match(_VOL_PREFIX_RX.sub("", text))
-    if m:
-        return m.group("vol"), m.group("iss")
-    m = _VOL_ISSUE_RX.match(text)
-    if m:
-        return clean_text(_VOL_PREFIX_RX.sub("", m.group("vol"))), clean_text(_ISS_PREFIX_RX.sub("", m.group("iss")))
-    m = _VOL_NO_RX.match(text)
-    if m and _VOL_PREFIX_RX.match(text):
-        return clean_text(_VOL_PREFIX_RX.sub("", m.group("vol"))), clean_text(m.group("iss"))
-    if _ISS_PREFIX_RX.match(text) and not _VOL_PREFIX_RX.match(text):
-        return "", clean_text(_ISS_PREFIX_RX.sub("", text))
-    return clean_text(_VOL_PREFIX_RX.sub("", text)), ""
-
-
-def clean_issue(text: str) -> str:
-    """"no. 3" -> "3", "2호" -> "2"."""
-    return clean_text(_ISS_PREFIX_RX.sub("", _CJK_VOLUME_RX.sub("", clean_text(text))))
-
-
-_PAGES_PREFIX_RX = re.compile(r"^(?:pages?|pgs?\.?|pp?\.?|s\.|seiten?)\s*", re.IGNORECASE)
-# "(10-11): 1808-1813": the issue before the pages; "1565.arXiv": the next identifier glued on
-_PAGES_EDGE_RX = re.compile(r"^\([^()]*\)\s*:\s*(?=\d)|\.(?=[A-Za-z]{2})\S*$")
-_PAGE_COUNT_RX = re.compile(r"^(\d+)\s*(?:pp?\.?|pages|s\.|seiten)$", re.IGNORECASE)
-
-
-_DASH_SPACE_RX = re.compile(r"\s+(?=[-–—])|(?<=[-–—])\s+")
-
-
-def clean_pages(text: str) -> tuple[str, str]:
-    """(page, number-of-pages): "pp. 1477-81" -> ("1477-1481", ""), "320 pp." -> ("", "320")."""
-    text = clean_text(text)
-    if text[:1] == "(" and text[-1:] == ")":
-        text = text[1:-1]
-    m = _PAGE_COUNT_RX.match(text)
-    if m:
-        return "", m.group(1)
-    text = clean_text(_PAGES_PREFIX_RX.sub("", text))
-    if "(" in text or "." in text:
-        text = _PAGES_EDGE_RX.sub("", text)
-    return normalize_pages(_DASH_SPACE_RX.sub("", text) if " " in text else text), ""
-
-
-_YEAR_RX = re.compile(r"(?<!\d)(1[5-9]\d\d|20\d\d)([a-z])?(?![\d])")
-_IN_PRESS_RX = re.compile(r"\b(?:in press|forthcoming|accepted|submitted|to appear|im druck|sous presse)\b", re.IGNORECASE)
-
-
-_WORDS3_RX = re.compile(r"[^\W\d_]{3,}")
-
-
-def parse_date(text: str) -> tuple[Date | None, str]:
-    """"(2020a)." -> (Date(2020), "a"); "September 2014" -> month too; "in press" -> literal."""
-    m = _YEAR_RX.search(text)
-    if not m:
-        press = _IN_PRESS_RX.search(text)
-        return (Date(literal=press.group(0).lower()), "") if press else (None, "")
-    month = None
-    for word in _WORDS3_RX.findall(text.lower()):
-        month = MONTHS.get(word[:3]) if word[:3] in MONTHS and (len(word) == 3 or word in _MONTH_NAMES) else None
-        if month:
-            break
-    return Date(int(m.group(1)), month), m.group(2) or ""
-
-
-MONTHS = {m: i for i, m in enumerate("jan feb mar apr may jun jul aug sep oct nov dec".split(), 1)}
-_MONTH_NAMES = frozenset(
-    "january february march april may june july august september october november december sept"
-    .split()
-)
-
-# --- names ------------------------------------------------------------------------------------
-
-_PARTICLES = frozenset(
-    "van von der den de del della delli degli di da dos das du la le ter ten zu vom van't el al ’t 't ó ní nic uí".split()
-)
-_ORG_WORDS = frozenset(
-    """group organization organisation association committee consortium institute society
-    collaboration council agency department university board foundation centre center team
-    network office ministry commission bureau service services federation alliance working
-    project program programme union corporation inc ltd company college academy panel
-    investigators centers centres institutes agencies associations societies""".split()
-)
-_EDITOR_NOISE_RX = re.compile(
-    r"\(?\b(?:eds?|editors?|editado por|hrsg|hg|dir|coord|comps?|trans)\b\.?\)?(?:\s*by\b)?|\(\s*\)",
-    re.IGNORECASE,
-)
-_EDITED_RX = re.compile(r"[,(]\s*(?:eds?|editors?|hrsg|hg)\.?\)?[.,:]?$", re.IGNORECASE)
-_EDITOR_LEAD_RX = re.compile(r"^(?:in|edited by|ed\. by|eds?\.?)\s*:?\s+", re.IGNORECASE)
-_ORG_ABBREVIATION_RX = re.compile(r"\s*\([A-Z][A-Za-z&. ]{1,12}\)?$")  # "National Science Foundation (NSF)"
-_LIST_RX = re.compile(r"[,;&]|\band\b")
-# "Centers for Disease Control and Prevention", "Department of Health and Human Services":
-# one organisation, its "and" no list
-_ORG_AND_RX = re.compile(r"[^,;&]*\b(?:for|of|on)\b[^,;&]*\band\b[^,;&]*")
-_AND_RX = re.compile(r"\s*(?:[;&/]|\b(?i:and|und)\b|(?<!\S)(?:et|y|e)(?!\S)(?!\s*al\b))\s*")
-_ET_AL_HINT_RX = re.compile(r"al\b|others|etc|…|\.\.\.", re.IGNORECASE)  # cheaper to rule out
-_ET_AL_RX = re.compile(r",?\s*(?:\bet\.?\s*al\b\.?|\band others\b|\betc\b\.?|…|\.\.\.)", re.IGNORECASE)
-
-
-@lru_cache(maxsize=65536)
-def _initial_word(word: str) -> bool:
-    """"J.", "JA", "H.M.", "J.-P.", "Yu.", "И." (any script); not "Li", "Smith", "DEAN"."""
-    core = word.replace(".", "").replace("-", "").replace("–", "")
-    if not core.isalpha() or len(core) > 4 or word in ("Ó", "Ní"):  # Irish particles, not initials
-        return False
-    if "." in word:
-        pieces = [p for p in _INITIAL_SPLIT_RX.split(word) if p]
-        return all(p.isupper() and len(p) <= 3 or len(p) == 2 and p[0].isupper() and p[1].islower() for p in pieces)
-    return core.isupper() and len(core) <= 3
-
-
-_CAPITALS_RX = re.compile(r"(?<=[A-ZА-ЯЁ])(?=[A-ZА-ЯЁ])")
-_INITIAL_SPLIT_RX = re.compile(r"[.–-]+")
-_PERIOD_LETTER_RX = re.compile(r"\.(?=[^\W\d_])")
-
-
-def _format_initials(text: str) -> str:
-    """"JA" -> "J. A.", "H.M." -> "H. M.", "J.-P." kept, "D.J" -> "D. J."."""
-    text = text.replace(" ", "")
-    if "." not in text and "-" not in text:
-        return " ".join(c + "." for c in text)
-    text = _CAPITALS_RX.sub(". ", text)  # "LR." -> "L. R."
-    text = _PERIOD_LETTER_RX.sub(". ", text)
-    return text + "." if text[-1].isalpha() else text
-
-
-@lru_cache(maxsize=65536)
-def _is_initials(part: str) -> bool:
-    words = part.split()
-    return bool(words) and all(_initial_word(w) for w in words)
-
-
-_SENTENCE_END_RX = re.compile(r"(?<=[^\W\d_][a-zà-ÿ]{3})\.$")  # "Zahid." (not "J." or "Wm.")
-
-
-def _given(text: str) -> str:
-    text = text.strip(" ,")
-    if _is_initials(text) and len(text) <= 12:
-        return _format_initials(text)
-    return _SENTENCE_END_RX.sub("", text)
-
-
-_LETTERS_RX = re.compile(r"[^\W\d_]+")
-
-
-@lru_cache(maxsize=65536)
-def _is_org(part: str) -> bool:
-    return not _ORG_WORDS.isdisjoint(_LETTERS_RX.findall(part.lower()))
-
-
-def _name(family: str, given: str = "") -> Name:
-    family = family.strip(" ,")
-    if family.endswith(".") and not _initial_word(family.split()[-1]):
-        family = family.rstrip(".")
-    words = family.split()
-    suffix = ""
-    if len(words) > 1 and _SUFFIX_RX.fullmatch(words[-1]):
-        suffix = words.pop()
-    k = 0
-    while k < len(words) - 1 and words[k] in _PARTICLES:
-        k += 1
-    return Name(family=" ".join(words[k:]), given=given.strip(), non_dropping_particle=" ".join(words[:k]),
-                suffix=suffix)
-
-
-_GLUED_INITIAL_RX = re.compile(r"\b([A-Z])(?:\s+\.\s*|\.(?:|\s\s+))(?=[A-Z-])")  # not "J. A": as is
-
-
-_PUNCT_WORD_RX = re.compile(r"(?:^|\s)[^\w\s]+(?:\s|$)|\d")
-_PAREN_GIVEN_RX = re.compile(r"(.+?)\s*\(([^()]*)\)?")
-
-
-def whole_name(part: str) -> Name | None:
-    """One name written in one piece: "Smith JA", "J. P. Collman", "Lipo Wang", "WHO"."""
-    part = part.strip(" ,;:")
-    if part.endswith(".."):
-        part = part.rstrip(".")
-    if part.endswith(".") and part[-2:-1].isalpha() and not _initial_word(part.split()[-1]):
-        part = part[:-1]  # the sentence period after a family name
-    if not part or not _LETTERS_RX.search(part):
-        return None
-    if _is_org(part):
-        return Name(literal=_ORG_ABBREVIATION_RX.sub("", part))
-    m = _PAREN_GIVEN_RX.fullmatch(part) if "(" in part else None  # French "Niaux (R.)"
-    if m and len(m.group(2).split()) <= 2:
-        return _name(m.group(1), _given(m.group(2)))
-    part = _GLUED_INITIAL_RX.sub(r"\1. ", part).replace(". -", ".-")
-    words = part.split()
-    if _PUNCT_WORD_RX.search(part):
-        words = [w for w in words if _LETTERS_RX.search(w)]
-    if not words:
-        return None
-    suffix = ""
-    if len(words) > 2 and _SUFFIX_RX.fullmatch(words[-1]) and (
-        not words[-1].isupper() or _initial_word(words[-2])  # "Perez Polo JR": initials
-    ):
-        suffix = words.pop()
-    name = _whole_name(words)
-    name.suffix = name.suffix or suffix
-    return name
-
-
-def _whole_name(words: list[str]) -> Name:
-    if len(words) == 1:
-        return _name(words[0])
-    # "Family I J" / "Family IJ" / "Family I.J.": trailing initials
-    k = len(words)
-    while k > 1 and _initial_word(words[k - 1]) and words[k - 1] not in _PARTICLES:
-        k -= 1
-    if k < len(words) and "." not in words[0]:
-        return _name(" ".join(words[:k]), _format_initials("".join(words[k:])))
-    # "I. J. [Given] Family": leading initials
-    k = 0
-    while k < len(words) - 1 and (_initial_word(words[k]) and ("." in words[k] or len(words[k]) == 1)):
-        k += 1
-    j = len(words) - 1
-    while j > k and words[j - 1].lower() in _PARTICLES:
-        j -= 1
-    given = " ".join(words[:j])
-    if k:
-        given = " ".join([_format_initials("".join(words[:k]))] + words[k:j])
-    return _name(" ".join(words[j:]), given)
-
-
-def _given_like(part: str) -> bool:
-    """A given name after "Family,": initials, or a few capitalised words."""
-    words = part.split()
-    return _is_initials(part) or (
-        0 < len(words) <= 3 and all(w[0].isupper() or w.rstrip(".") in _PARTICLES for w in words)
-    )
-
-
-# "BERNARD, Paul. TROUVE, Simone.": a period between two inverted names separates them
-_NAME_PERIOD_RX = re.compile(r"\.(?<=[^\W\d_][^\W\d_A-Z]\.)\s+(?=[^\W\d_][^\W\d_]+,\s+[^\W\d_])")
-_SPACE_BEFORE_RX = re.compile(r"\s+(?=[,.;])")
-_NO_SPACE_AFTER_RX = re.compile(r",(?=[^\s\d])")
-_LEAD_INITIALS_RX = re.compile(r"^((?:[A-Z]{1,3}\.))\s+([^\W\d_][^\W\d_'’-]+.*)$")
-_CITATION_LABEL_RX = re.compile(r"^(?:Recommended\s+)?Citation\s*:?\s+(?=[A-Z])", re.IGNORECASE)  # a PDF's caption
-_SUFFIX_RX = re.compile(r"(?:jr|sr|ii|iii|iv|2nd|3rd)\.?", re.IGNORECASE)
-
-
-def split_names(text: str, editors: bool = False) -> tuple[list[Name], bool]:
-    """A printed author or editor list -> names, and whether it ended in "et al."."""
-    text = _SPACE_BEFORE_RX.sub("", text.strip())  # PDF spacing: "Rykoff ,E .S ."
-    if text[:1] in "CcRr" and "itation" in text[:25]:
-        text = _CITATION_LABEL_RX.sub("", text)
-    text = _NO_SPACE_AFTER_RX.sub(", ", text)
-    if ". " in text:
-        text = _NAME_PERIOD_RX.sub("; ", text)
-    truncated = bool(_ET_AL_HINT_RX.search(text) and _ET_AL_RX.search(text))
-    text = text.split("…")[0].split("...")[0]  # APA: six names, "…", the last: keep the first run
-    if truncated:
-        text = _ET_AL_RX.sub("", text)
-    text = _GLUED_INITIAL_RX.sub(r"\1. ", text).replace(". -", ".-")
-    if editors:
-        text = _EDITOR_LEAD_RX.sub("", text)
-        text = _EDITOR_NOISE_RX.sub("", text)
-    text = text.strip(" ,;:()[]")
-    if not text:
-        return [], truncated
-    if _is_org(text) and (not _LIST_RX.search(text) or _ORG_AND_RX.fullmatch(text)):
-        return [Name(literal=_ORG_ABBREVIATION_RX.sub("", text.rstrip(".")))], truncated
-    names: list[Name] = []
-    for chunk in _AND_RX.split(text):
-        parts = [p.strip() for p in chunk.split(",") if p.strip(" .")]
-        inverted = len(parts) >= 2 and (
-            _is_initials(parts[1])
-            or (len(parts[0].split()) == 1 and not _is_initials(parts[0]) and _given_like(parts[1]))
-            or parts[0].split()[0].lower() in _PARTICLES
-            or (parts[0].isupper() and len(parts[0].split()) <= 3 and _given_like(parts[1]))
-        )
-        i = 0
-        while i < len(parts):
-            part = parts[i]
-            nxt = parts[i + 1] if i + 1 < len(parts) else None
-            if _SUFFIX_RX.fullmatch(part) and names:
-                names[-1].suffix = part
-                i += 1
-                continue
-            if inverted and nxt is not None:
-                words = part.split()
-                glued = _LEAD_INITIALS_RX.match(nxt) if i + 2 < len(parts) and not _is_initials(nxt) else None
-                if glued and len(words) == 1 and not _is_initials(part):
-                    # "Ferguson, JN. Aldag, JM.": "JN." ends one name, "Aldag" starts the next
-                    names.append(_name(part, _given(glued.group(1))))
-                    parts[i + 1] = glued.group(2)
-                    i += 1
-                    continue
-                looks_whole = _initial_word(words[0]) or len(words) > 1 and _initial_word(words[-1])
-                family_like = (
-                    len(words) == 1 or part.isupper() or words[0].lower() in _PARTICLES
-                    or (len(words) <= 4 and _is_initials(nxt))
-                )
-                if family_like and not looks_whole and not _is_org(part) and _given_like(nxt):
-                    names.append(_name(part, _given(nxt)))
-                    i += 2
-                    continue
-            if _is_initials(part) and names and not names[-1].given and not names[-1].literal:
-                names[-1].given = _given(part)
-            else:
-                name = whole_name(part)
-                if name:
-                    names.append(name)
-            i += 1
-    return names, truncated
-
-
-_DOI_GLUED_RX = re.compile(r"[,;.](?:doi|url|https?|arxiv)\b.*$", re.IGNORECASE)
-
-
-def clean_doi(text: str) -> str:
-    """normalize_doi, and a "[" that opens an arXiv note after the DOI cut; so is the next
-    identifier glued on with no space ("10.1063/1.524639,doi :…", PDF text)."""
-    doi = normalize_doi(text)
-    if "[" in doi and "]" not in doi:
-        doi = doi[: doi.index("[")]
-    if _DOI_GLUED_RX.search(doi):
-        doi = normalize_doi(_DOI_GLUED_RX.sub("", doi))
-    return doi
 
 
 # --- the record --------------------------------------------------------------------------------
@@ -549,7 +96,7 @@ def split_author_tail(segs: list[Segment]) -> list[Segment]:
     has_title = any(s.label == "title" for s in segs)
     for seg in segs:
         m = _AUTHOR_TAIL_RX.match(seg.text) if seg.label == "author" and _TWO_LOWER_RX.search(seg.text) else None
-        if m and not any(w in _PARTICLES or w in ("et", "and", "und") for w in m.group("words").split()):
+        if m and not any(w in PARTICLES or w in ("et", "and", "und") for w in m.group("words").split()):
             out.append(Segment("author", m.group("names"), seg.confidence))
             if not has_title:
                 out.append(Segment("title", m.group("tail"), min(seg.confidence, 0.5)))
@@ -567,7 +114,7 @@ def _full_name_first(part: str) -> bool:
     """"Gellner Ernest", "Smith JA": a name with its given name in one piece (not "Van
     Mulken" or "Stewart III", a family name alone)."""
     words = part.split()
-    return len(words) >= 2 and words[0].lower() not in _PARTICLES and not _SUFFIX_RX.fullmatch(words[-1])
+    return len(words) >= 2 and words[0].lower() not in PARTICLES and not SUFFIX_RX.fullmatch(words[-1])
 
 
 def _one_word_pair(part: str) -> bool:
@@ -575,7 +122,7 @@ def _one_word_pair(part: str) -> bool:
     a particle nor in capitals (French lists print family names so: "MARTIN et DUPONT")."""
     m = _WORD_AND_WORD_RX.fullmatch(part.strip())
     return bool(m) and all(
-        w[0].isupper() and not w.isupper() and not _initial_word(w) and w.lower() not in _PARTICLES for w in (m["a"], m["b"])
+        w[0].isupper() and not w.isupper() and not initial_word(w) and w.lower() not in PARTICLES for w in (m["a"], m["b"])
     )
 
 
@@ -715,7 +262,7 @@ def _note_text(text: str) -> str:
     text = clean_text(_NOTE_ID_RX.sub(" ", strip_markup(text) if "<" in text else text))
     if text[:1] + text[-1:] in ("()", "[]") and not any(c in text[1:-1] for c in "()[]"):
         text = text[1:-1].strip()
-    if len(_LETTERS_RX.findall(text)) == 0 or _NOTE_LINK_RX.match(text):
+    if len(LETTERS_RX.findall(text)) == 0 or _NOTE_LINK_RX.match(text):
         return ""
     return text
 
@@ -734,7 +281,7 @@ _VOWELS = frozenset("aeiouyàáâäèéêëìíîïòóôöùúûüаеёиоу�
 
 
 def _publisher_like(text: str) -> bool:
-    return bool(_PUBLISHER_WORD_RX.search(text)) or _is_org(text)
+    return bool(_PUBLISHER_WORD_RX.search(text)) or is_org(text)
 
 
 def place_in_publisher(rec: Record, conf: dict[str, float]) -> None:
@@ -774,11 +321,11 @@ def year_inside_title(rec: Record, conf: dict[str, float]) -> None:
     if not m or len(m.group("head").split()) < 3:
         return
     rest = m.group("rest") or ""
-    if rest and not _LETTERS_RX.search(rest):
+    if rest and not LETTERS_RX.search(rest):
         return
     if title:
         rec.set("title", clean_title_text(m.group("head")))
-        if rest and container and not _YEAR_RX.search(rest) and not re.search(r"\w[.?!]\s", rest):
+        if rest and container and not YEAR_RX.search(rest) and not re.search(r"\w[.?!]\s", rest):
             rec.set("container-title", clean_container(rest + " " + container))
     else:
         rec.set("title", clean_title_text(m.group("head")))
@@ -858,7 +405,7 @@ def publisher_after_title(segs: list[Segment]) -> list[Segment]:
     if k < 0 or any(s.label == "publisher" for s in segs):
         return segs
     m = _LAST_SENTENCE_RX.match(segs[k].text) or _LAST_CLAUSE_RX.match(segs[k].text)
-    if m and (_is_org(m.group("last")) or _PUBLISHER_WORD_RX.search(m.group("last"))) and len(
+    if m and (is_org(m.group("last")) or _PUBLISHER_WORD_RX.search(m.group("last"))) and len(
             m.group("last").split()) <= 8:
         conf = segs[k].confidence
         return segs[:k] + [Segment("title", m.group("title"), conf),
@@ -871,12 +418,12 @@ def _leftover_after_names(text: str) -> int:
     Miller, Donors," (names written initials first, then a bare word)."""
     text = text.rstrip(" ,.;:")
     last = text[text.rfind(", ") + 2:]
-    if ", " not in text or " " in last or not last[:1].isupper() or not _initial_word(text.split(" ", 1)[0]):
+    if ", " not in text or " " in last or not last[:1].isupper() or not initial_word(text.split(" ", 1)[0]):
         return -1
     parts = text.split(", ")
-    if _is_initials(last) or _ET_AL_HINT_RX.search(last):
+    if is_initials(last) or ET_AL_HINT_RX.search(last):
         return -1
-    if all(len(p.split()) > 1 and _initial_word(p.split()[0]) for p in parts[:-1]):
+    if all(len(p.split()) > 1 and initial_word(p.split()[0]) for p in parts[:-1]):
         return text.rindex(last)
     return -1
 
@@ -906,7 +453,7 @@ def to_record(segs: list[Segment]) -> tuple[Record, dict[str, float]]:
     rec = Record()
     conf: dict[str, float] = {}
     glued_page = ""
-    marked_pages = any(s.label == "pages" and _PAGES_PREFIX_RX.match(s.text.lstrip("(")) for s in segs)
+    marked_pages = any(s.label == "pages" and PAGES_PREFIX_RX.match(s.text.lstrip("(")) for s in segs)
     notes = []
     for seg in segs:
         label = seg.label
@@ -915,9 +462,9 @@ def to_record(segs: list[Segment]) -> tuple[Record, dict[str, float]]:
         if label == "note":  # "(Doctoral dissertation)", "Technical Report TR-7": kept, not dropped
             notes.append(_note_text(seg.text))
             continue
-        if label == "pages" and marked_pages and not _PAGES_PREFIX_RX.match(seg.text.lstrip("(")):
+        if label == "pages" and marked_pages and not PAGES_PREFIX_RX.match(seg.text.lstrip("(")):
             continue  # "2019 May 20-24; … p. 100-105": the pages are the ones marked "p."
-        if label == "author" and _EDITED_RX.search(seg.text):
+        if label == "author" and EDITED_RX.search(seg.text):
             label = "editor"  # "Bruford, A. J. and D. A. MacDonald, eds.": the book's editors
         key = _CONFIDENCE_KEY.get(label, label)
         if key in conf:
@@ -1180,7 +727,7 @@ def organisation_author(rec: Record, conf: dict[str, float]) -> None:
     if rec.author or rec.editor:
         return
     m = _ORG_TITLE_RX.match(rec.title)
-    if m and (_is_org(m.group("org")) or m.group("org") == rec.get("publisher")) and len(m.group("org").split()) <= 8:
+    if m and (is_org(m.group("org")) or m.group("org") == rec.get("publisher")) and len(m.group("org").split()) <= 8:
         rec.author = [Name(literal=m.group("org"))]
         rec.set("title", clean_title_text(m.group("title")))
         conf["author"] = conf.get("title", 0.0)
@@ -1311,7 +858,7 @@ def tag_reference(text: str) -> Record:
     tokens = tokenize(text)
     labels, probs = tag(tokens)
     rec, conf = to_record(segments(text, tokens, labels, probs))
-    if rec.issued is None and (press := _IN_PRESS_RX.search(text)):
+    if rec.issued is None and (press := IN_PRESS_RX.search(text)):
         rec.issued = Date(literal=press.group(0).lower())
     anonymous_work(rec)
     organisation_author(rec, conf)
