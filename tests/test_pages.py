@@ -587,3 +587,29 @@ def test_numbered_sections_before_the_references_heading_are_not_a_list(marker):
     assert [r.title for r in records] == ["Alpha study of things", "Beta study of stuff"] and not problems
     lines = text.split("\n")
     assert [lines[r.custom["line"] - 1][:5] for r in records] == ["Smith", "Brown"]
+
+
+WILEY_2024 = """References
+
+Okafor, N., & Lindqvist, K. (2010). Alpha study of river sediments. Water Research, 44, 100–105.
+Wiley Online Library
+PubMed
+Web of Science®
+Google Scholar
+
+Brennan, A. (2011). Beta study of estuaries. Estuaries and Coasts, 34, 200–210.
+Crossref
+CAS
+PubMed
+Web of Science®
+Google Scholar
+
+Citing Literature
+Download references
+"""
+
+
+def test_wiley_page_links_on_lines_of_their_own_are_chrome():
+    records, _ = parse_text(WILEY_2024, "wiley.txt")
+    assert [r.title for r in records] == ["Alpha study of river sediments", "Beta study of estuaries"]
+    assert all(r.get("publisher") == "" for r in records)
