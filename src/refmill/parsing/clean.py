@@ -81,6 +81,8 @@ _LABELS = [
     r"Web of Science ?®?",
     r"Taylor (?:&|and) Francis Online",
     r"Wiley Online Library",
+    r"Show in Context",
+    r"Full Text: PDF \([\d.]+ ?[KM]B\)",
     r"NASA ADS",
     r"INSPIRE",
     r"OpenURL",
@@ -108,7 +110,7 @@ _LABELS = [
 _LABEL = r"(?:" + "|".join(_LABELS) + r")"
 # Labels that are chrome even alone at a line's end; the rest ("CAS", "Article", "PubMed")
 # are cut only inside a run of two or more, or in brackets.
-_STRONG = r"(?:Google Scholar|Scopus \(\d+\)|View in Article|Web of Science ?®?|Search ADS|Open in a new tab|Download citation file:?|Get Rights and Content)"
+_STRONG = r"(?:Google Scholar|Show in Context|Scopus \(\d+\)|View in Article|Web of Science ?®?|Search ADS|Open in a new tab|Download citation file:?|Get Rights and Content)"
 _BRACKETED_RX = re.compile(r"\s*,?\s*\[(?:" + _LABEL + r"|DOI|Free (?:PMC )?article|Ref list|CrossRef|Medline)\]", re.IGNORECASE)
 # each label opens with the separators before it and ends where its name ends, so a run splits
 # one way only (no backtracking over the spaces)
