@@ -81,6 +81,8 @@ _LABELS = [
     r"Web of Science ?®?",
     r"Taylor (?:&|and) Francis Online",
     r"Wiley Online Library",
+    r"Digital Library",
+    r"Cross Ref",
     r"Show in Context",
     r"Full Text: PDF \([\d.]+ ?[KM]B\)",
     r"NASA ADS",
