@@ -497,6 +497,7 @@ def test_chrome_patterns_do_not_backtrack_on_long_runs(line):
     "Show in Context View Article Full Text: PDF (1234KB) Google Scholar",  # IEEE Xplore
     "Show in Context CrossRef Google Scholar",
     "Digital Library Google Scholar Cross Ref",                    # ACM Digital Library
+    "MathSciNet MATH Google Scholar",                              # Springer, mathematics
 ])
 def test_publishers_link_labels_are_cut_from_the_line_and_are_chrome_alone(tail):
     ref = "White C. Gamma study of matter. J Biol Chem. 2012;287:300-310."

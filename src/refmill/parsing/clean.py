@@ -92,6 +92,7 @@ _LABELS = [
     r"CAS",
     r"ADS",
     r"MathSciNet",
+    r"MATH",
     r"zbMATH",
     r"Medline",
     r"Europe PMC",
