@@ -617,3 +617,16 @@ def test_wiley_page_links_on_lines_of_their_own_are_chrome():
     records, _ = parse_text(WILEY_2024, "wiley.txt")
     assert [r.title for r in records] == ["Alpha study of river sediments", "Beta study of estuaries"]
     assert all(r.get("publisher") == "" for r in records)
+
+
+@pytest.mark.parametrize("bullet", ["    - ", "• ", ""])
+def test_pmc_links_listed_one_per_line_with_bullets_are_chrome(bullet):
+    """PMC's pages since 2024 list a reference's links under it ("- DOI", "- PubMed"); joined
+    to the line above they made "10.1038/nature01234.-" and notes of link names."""
+    links = "".join(f"{bullet}{label}\n" for label in ("DOI", "PMC", "PubMed", "Google Scholar"))
+    text = ("References\n1. Okafor N, Lindqvist K. Alpha study of river sediments. Water Res. 2010;44:100-105. "
+            "doi: 10.1016/j.watres.2010.01.001.\n" + links +
+            "2. Brennan A. Beta study of estuaries. Estuar Coast. 2011;34:200-210.\n" + links)
+    records, _ = parse_text(text, "pmc.txt")
+    assert [r.doi for r in records] == ["10.1016/j.watres.2010.01.001", ""]
+    assert not any(r.get("note") for r in records)

@@ -173,14 +173,16 @@ _CHROME_LINES = [
     r"version of record online|online ahead of print)\s*:?(?:\s*" + _DATE_ONLY + r")?",
     _DATE_ONLY,
     r"(?:view|download) (?:in )?(?:pdf|full text|figure|table)",
-    r"citing literature|download references|reprints and permissions|full text links|find this article online"
+    r"doi|citing literature|download references|reprints and permissions|full text links|find this article online"
     r"|locate full text|get it @ .{1,40}",
     _SD_GLUED,
     r"[↑^⇑]+",
     r"(?:©|copyright ©|copyright \d{4}).*",
 ]
 _CHROME_RX = re.compile(
-    r"^(?:" + "|".join(_CHROME_LINES) + r"|[\s,|\[\]]*(?:(?<![\w-])" + _LABEL + r"(?![\w-])[\s,|\[\]]*)+)$",
+    # a list bullet may come first: PMC's pages since 2024 list their links as "- DOI", "- PubMed"
+    r"^(?:[-–•·▪◦*] )?(?:" + "|".join(_CHROME_LINES) + r"|[\s,|\[\]]*(?:(?<![\w-])" + _LABEL
+    + r"(?![\w-])[\s,|\[\]]*)+)$",
     re.IGNORECASE,
 )
 # headings that start the reference section of a page
