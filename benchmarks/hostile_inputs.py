@@ -53,6 +53,8 @@ def pasted(n: int) -> dict[str, str]:
         "one reference repeated": 'Smith J. (2001) "T" J. 1(2):3-4. ' * (n // 32),
         "chrome labels": "Google Scholar " * (n // 15) + "x",
         "pipes": "| " * (n // 2) + "x",
+        "glued labels": "a" + "View PDF" * (n // 8) + "x",
+        "glued labels ending in one": "a." + "PubMed" * (n // 6) + "Google Scholar",
     }
 
 

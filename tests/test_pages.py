@@ -498,6 +498,8 @@ def test_chrome_patterns_do_not_backtrack_on_long_runs(line):
     "Show in Context CrossRef Google Scholar",
     "Digital Library Google Scholar Cross Ref",                    # ACM Digital Library
     "MathSciNet MATH Google Scholar",                              # Springer, mathematics
+    "CrossRefPubMedWeb of ScienceGoogle Scholar",                  # BMJ, glued together
+    "CrossRefPubMedGoogle Scholar",
 ])
 def test_publishers_link_labels_are_cut_from_the_line_and_are_chrome_alone(tail):
     ref = "White C. Gamma study of matter. J Biol Chem. 2012;287:300-310."
@@ -630,3 +632,15 @@ def test_pmc_links_listed_one_per_line_with_bullets_are_chrome(bullet):
     records, _ = parse_text(text, "pmc.txt")
     assert [r.doi for r in records] == ["10.1016/j.watres.2010.01.001", ""]
     assert not any(r.get("note") for r in records)
+
+
+@pytest.mark.parametrize("line", ["a" + "View PDF" * 20_000 + "x", "a." + "PubMed" * 20_000 + "Google Scholarx",
+                                  "a. " + "View article" * 20_000 + " x"])
+def test_glued_labels_are_cut_in_linear_time(line):
+    start = time.perf_counter()
+    strip_chrome(line), is_chrome(line)
+    assert time.perf_counter() - start < 0.5
+
+
+def test_a_name_ending_in_a_label_keeps_its_letters():
+    assert strip_chrome("Smith J. Title. J. 2001;1:2.ParisiCAS") == "Smith J. Title. J. 2001;1:2.ParisiCAS"
