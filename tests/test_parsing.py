@@ -351,3 +351,17 @@ def test_a_note_cut_from_a_title_is_kept_in_the_note():
     (rec,), _ = parse_text("Calvino, Italo. Invisible Cities. Translated by William Weaver. New York: Harcourt, 1974.",
                            "x", one_per_line=True)
     assert (rec.title, rec.get("note")) == ("Invisible Cities", "Translated by William Weaver")
+
+
+def test_epub_cited_and_accessed_are_dates_not_places_journals_or_notes():
+    (article, page), _ = parse_text(
+        "Okafor N, Lindqvist K. Alpha study of river sediments. Water Res. 2020;580(7):100-105. Epub 2020 Jan 5. "
+        "doi: 10.1016/j.watres.2020.01.001. PMID: 31900001.\n"
+        "United Nations. \"Human Rights.\" Accessed May 29, 2013. http://www.un.org/en/globalissues/humanrights/.\n",
+        "x", one_per_line=True)
+    assert article.get("publisher-place") == "" and article.get("note") == ""
+    assert page.get("container-title") == "" and page.accessed is not None
+    from refmill.parsing.tagged import _note_text
+
+    assert _note_text("[cited 2024 Jan 3]. Available from") == ""
+    assert _note_text("Epub ahead of print") == "Epub ahead of print"

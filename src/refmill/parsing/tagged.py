@@ -256,10 +256,20 @@ _NOTE_LINK_RX = re.compile(
     r"\b[^.]{0,40}$", re.IGNORECASE)
 
 
+_LINK_WORDS = frozenset("epub accessed retrieved available cited online internet".split())
+# "[cited 2024 Jan 3]", "Epub 2020 Jan 5", "Epub ahead of print": dates the rules read elsewhere
+_NOTE_DATE_RX = re.compile(r"\[?\s*cited\s[^\]]{4,30}\]?|\bEpub\s+(?:1[5-9]|20)\d\d(?:\s+[A-Z][a-z]{2}(?:\s+\d{1,2})?)?\b",
+                           re.IGNORECASE)
+
+
 def _note_text(text: str) -> str:
     """A note without the brackets round all of it ("(Doctoral dissertation)"), the
-    identifiers the rules already took, and words that only lead to a link ("Retrieved from")."""
-    text = clean_text(_NOTE_ID_RX.sub(" ", strip_markup(text) if "<" in text else text))
+    identifiers and dates the rules already took, and words that only lead to a link
+    ("Retrieved from", "[cited 2024 Jan 3]. Available from")."""
+    text = strip_markup(text) if "<" in text else text
+    if "ited" in text or "pub" in text:
+        text = _NOTE_DATE_RX.sub(" ", text)
+    text = clean_text(_NOTE_ID_RX.sub(" ", text))
     if text[:1] + text[-1:] in ("()", "[]") and not any(c in text[1:-1] for c in "()[]"):
         text = text[1:-1].strip()
     if len(LETTERS_RX.findall(text)) == 0 or _NOTE_LINK_RX.match(text):
@@ -489,8 +499,8 @@ def to_record(segs: list[Segment]) -> tuple[Record, dict[str, float]]:
             rec.set("title", value)
         elif label in _TEXT:
             value = clean_container(seg.text) if label == "container" else clean_text(seg.text)
-            if not value:
-                continue
+            if not value or value.lower() in _LINK_WORDS:
+                continue  # "Epub 2020 Jan 5", "Accessed March 3": no place, no journal
             rec.set(_TEXT[label], value)
         elif label == "date":
             date, suffix = parse_date(seg.text)
