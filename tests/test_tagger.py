@@ -632,3 +632,8 @@ def test_held_out_references_are_never_trained_on(shared):
 def test_korean_volume_and_issue_counters_leave_no_note_behind():
     rec = tag_reference("김철수, 이영희. 한국 건축의 역사. 건축학회지, 제11권, 제2호, pp. 45-67, 2010.")
     assert (rec.get("volume"), rec.get("issue"), rec.get("note")) == ("11", "2", "")
+
+
+def test_a_name_in_capitals_alone_loses_the_sentence_period():
+    rec = tag_reference("NIH. Dietary supplement fact sheet: vitamin D. 2022. https://ods.od.nih.gov/factsheets/VitaminD/")
+    assert [a.family for a in rec.author] == ["NIH"]

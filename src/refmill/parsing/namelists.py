@@ -175,6 +175,9 @@ _CITATION_LABEL_RX = re.compile(r"^(?:Recommended\s+)?Citation\s*:?\s+(?=[A-Z])"
 SUFFIX_RX = re.compile(r"(?:jr|sr|ii|iii|iv|2nd|3rd)\.?", re.IGNORECASE)
 
 
+_CAPITALS_WORD_RX = re.compile(r"[A-Z]{3,}\.")
+
+
 def split_names(text: str, editors: bool = False) -> tuple[list[Name], bool]:
     """A printed author or editor list -> names, and whether it ended in "et al."."""
     text = _SPACE_BEFORE_RX.sub("", text.strip())  # PDF spacing: "Rykoff ,E .S ."
@@ -196,6 +199,8 @@ def split_names(text: str, editors: bool = False) -> tuple[list[Name], bool]:
         return [], truncated
     if is_org(text) and (not _LIST_RX.search(text) or _ORG_AND_RX.fullmatch(text)):
         return [Name(literal=_ORG_ABBREVIATION_RX.sub("", text.rstrip(".")))], truncated
+    if text[-1:] == "." and _CAPITALS_WORD_RX.fullmatch(text):  # "NIH.", "SENNETT.": the sentence's period
+        text = text[:-1]
     names: list[Name] = []
     for chunk in _AND_RX.split(text):
         parts = [p.strip() for p in chunk.split(",") if p.strip(" .")]
