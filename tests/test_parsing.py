@@ -287,12 +287,16 @@ def test_in_press_is_a_date_not_part_of_the_journal_or_publisher(text, journal, 
     assert (rec.get("container-title"), rec.get("publisher")) == (journal, publisher)
 
 
+def lines(*texts: str):
+    """The records of `texts`, one reference per line."""
+    return parse_text("".join(t + "\n" for t in texts), "x", one_per_line=True)[0]
+
+
 def test_words_the_tagger_calls_a_note_are_kept_and_tell_the_type():
-    (thesis, report), _ = parse_text(
+    thesis, report = lines(
         "Okonkwo, A. B. (2019). Learning in the wild: A field study (Doctoral dissertation). University of Lagos, "
-        "Lagos, Nigeria.\n"
-        "Doe J. A report on water quality. Technical Report TR-2019-07. Springfield: State Water Board; 2019.\n",
-        "x", one_per_line=True)
+        "Lagos, Nigeria.",
+        "Doe J. A report on water quality. Technical Report TR-2019-07. Springfield: State Water Board; 2019.")
     assert (thesis.type, thesis.get("note")) == ("thesis", "Doctoral dissertation")
     assert (report.type, report.get("note")) == ("report", "Technical Report TR-2019-07")
 
@@ -354,11 +358,10 @@ def test_a_note_cut_from_a_title_is_kept_in_the_note():
 
 
 def test_epub_cited_and_accessed_are_dates_not_places_journals_or_notes():
-    (article, page), _ = parse_text(
+    article, page = lines(
         "Okafor N, Lindqvist K. Alpha study of river sediments. Water Res. 2020;580(7):100-105. Epub 2020 Jan 5. "
-        "doi: 10.1016/j.watres.2020.01.001. PMID: 31900001.\n"
-        "United Nations. \"Human Rights.\" Accessed May 29, 2013. http://www.un.org/en/globalissues/humanrights/.\n",
-        "x", one_per_line=True)
+        "doi: 10.1016/j.watres.2020.01.001. PMID: 31900001.",
+        "United Nations. \"Human Rights.\" Accessed May 29, 2013. http://www.un.org/en/globalissues/humanrights/.")
     assert article.get("publisher-place") == "" and article.get("note") == ""
     assert page.get("container-title") == "" and page.accessed is not None
     from refmill.parsing.tagged import _note_text
