@@ -471,7 +471,7 @@ def write(records: Iterable[Record], ascii_only: bool = False, with_custom: bool
     fmt.indent = "  "
     fmt.block_separator = "\n"
     # the entries were made for this call alone: the writer may enclose their values in place
-    # instead of deep-copying the library first (1.2 s of 1.5 s for 4,000 entries)
+    # instead of deep-copying the library first (about a seventh of the time for 4,000 entries)
     text = bibtexparser.write_string(library, unparse_stack=default_unparse_stack(allow_inplace_modification=True),
                                      bibtex_format=fmt)
     return text.strip() + "\n" if text.strip() else ""

@@ -19,8 +19,9 @@ from .fields import apply_source, fill_source, parse_author_list, parse_referenc
 from .source import read_source
 from .names import scan_names
 from .page import own_article
-from .split import Block, line_blocks, split_blocks
+from .split import RUNS_ON, Block, line_blocks, split_blocks
 from .tagged import read_reference
+from .values import YEAR_RX
 
 __all__ = ["parse_text", "parse_block", "parse_reference"]
 
@@ -59,7 +60,7 @@ def _sciencedirect_record(block: Block) -> Record | None:
 def _one_part_per_line(lines: list[str]) -> bool:
     """Names alone on the first line, then the title, then the source, no line ending in a
     sentence's punctuation: ScienceDirect's numbered list as it pastes since 2023."""
-    if not 3 <= len(lines) <= 5 or any(len(l) > 250 or l.rstrip().endswith(_RUNS_ON) for l in lines):
+    if not 3 <= len(lines) <= 5 or any(len(l) > 250 or l.rstrip().endswith(RUNS_ON) for l in lines):
         return False
     first = lines[0].strip()
     names = scan_names(first)
@@ -68,14 +69,10 @@ def _one_part_per_line(lines: list[str]) -> bool:
     # the source line alone has the year, in parentheses ("Nature, 465 (2010), pp. 100-105"), and
     # no line goes on in lower case: not a reference wrapped from a PDF
     return bool(_SD_SOURCE_YEAR_RX.search(lines[-1])) and not any(
-        _YEAR_RX.search(l) or l.lstrip()[:1].islower() for l in lines[1:-1])
+        YEAR_RX.search(l) or l.lstrip()[:1].islower() for l in lines[1:-1])
 
 
 _SD_SOURCE_YEAR_RX = re.compile(r"\((?:1[5-9]|20)\d\d\)")
-_YEAR_RX = re.compile(r"(?<!\d)(?:1[5-9]|20)\d\d(?!\d)")
-
-
-_RUNS_ON = ("-", ",", ";", ":", "&", " and", " in", " of", " the")
 
 
 def _block_text(block: Block) -> str:

@@ -124,14 +124,12 @@ _STRONG_END_RX = re.compile(r"\s*(?<![\w-])" + _STRONG + r"\s*$")
 # back-links before a reference: "↑", "^", Wikipedia's "^ a b"
 _BACKLINK_RX = re.compile(r"^\s*(?:[↑⇑^]+(?:\s+[a-z](?=\s))*|Jump up(?: to)?:?(?:\s+[a-z](?=\s))*)\s*")
 
-# ScienceDirect's links as they paste since 2023, glued together: "View PDFView articleView in
-# ScopusGoogle Scholar"
-_SD_GLUED = (r"(?:\s?(?:view pdf|view article|view in scopus|view record in scopus|google scholar|crossref|pubmed"
-             r"|cas|web of science®?|isi|medline))+")  # BMJ's too: "CrossRefPubMedWeb of ScienceGoogle Scholar"
-# the same glued to the end of a reference ("…pp. 100-105View PDFView articleGoogle Scholar"),
-# and BMJ's ("…2011;144:200-10.CrossRefPubMedGoogle Scholar"): cut from the end one label at a time
+# ScienceDirect's links as they paste since 2023, glued together ("View PDFView articleView in
+# ScopusGoogle Scholar"), and BMJ's ("CrossRefPubMedWeb of ScienceGoogle Scholar"): a line of
+# them alone is chrome; at a reference's end they are cut one label at a time
 _GLUED_LABELS = ("View PDF", "View article", "View in Scopus", "View Record in Scopus", "Google Scholar", "Crossref",
                  "CrossRef", "PubMed", "Web of Science®", "Web of Science", "CAS", "ISI", "Medline")
+_SD_GLUED = r"(?:\s?(?:" + "|".join(re.escape(label) for label in _GLUED_LABELS) + r"))+"
 
 _DATE_ONLY = (
     r"(?:(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? \d{1,2},? \d{4}"

@@ -34,6 +34,8 @@ def _letter_class(pred) -> str:
 
 _U = "[" + _letter_class(lambda c: c.isupper() or c.istitle()) + "]"
 _L = "[" + _letter_class(lambda c: c.islower()) + "]"
+# a work signed "Anonymous" ("[Anon.]", French "Anonyme", Spanish "Anónimo")
+ANONYMOUS = r"\[?(?:anonymous|anon|anonym|anonyme|anónimo|anonimo)\]?"
 _PARTICLE = r"(?:van|von|vom|de|der|den|del|della|dei|degli|di|da|das|dos|do|du|la|le|ten|ter|te|zu|zur|af|av|bin|ibn|al|el|d'|d’|l'|’t|'t)"
 _CAP_PARTICLE = r"(?:[Vv]an|[Vv]on|[Dd]e|[Dd]er|[Dd]en|[Dd]el|[Dd]ella|[Dd]i|[Dd]a|[Dd]u|[Ll]e|[Ll]a|[Tt]en|[Tt]er|dos|das|St\.?|Ó|Ní|Nic|Uí|’t|'t)"
 _WORD = rf"(?:[dDlLO]['’])?{_U}(?:{_L}|{_U}|['’])*(?:{_L}|{_U})(?:-{_U}?(?:{_L}|{_U})+)*"

@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 
 from .clean import is_chrome, is_heading, strip_chrome
-from .names import family_initials, is_et_al, is_organisation, scan_names
+from .names import ANONYMOUS, family_initials, is_et_al, is_organisation, scan_names
 
 _CJK_NAME_RX = re.compile(r"[\uac00-\ud7a3\u4e00-\u9fff]{2,5}")
 _BULLET_RX = re.compile(r"^\s*[•●▪◦·]\s*(?P<text>.*?)\s*$")
@@ -53,6 +53,8 @@ class Block:
         return join_lines(self.lines)
 
 
+# a line ending so goes on in the next: "Smith J, Jones K," / "… in" / "immuno-"
+RUNS_ON = ("-", ",", ";", ":", "&", "(", " and", " in", " of", " the")
 _TAIL_KEPT = 2048  # of the last word joined: more than any URL or DOI needs, and bounded
 
 
@@ -208,7 +210,7 @@ def _starts_reference(line: str) -> bool:
     return len(first) < len(text) and is_organisation(first)
 
 
-_ANONYMOUS_RX = re.compile(r"\[?(?:anonymous|anon)\]?[.,]\s", re.IGNORECASE)
+_ANONYMOUS_RX = re.compile(ANONYMOUS + r"[.,]\s", re.IGNORECASE)
 # a line that ends in a whole link ("… https://doi.org/10.1038/nature01234") ends there
 _ENDS_IN_LINK_RX = re.compile(r"(?:https?://|doi:\s?|\b10\.\d{4,9}/)[^\s/]+(?:/[^\s/]+)*[^\s/.,;-]$", re.IGNORECASE)
 
@@ -233,7 +235,7 @@ def group_wrapped(lines: list[tuple[int, str]]) -> list[list[tuple[int, str]]]:
             go_on = _indent(text) > base
         else:
             go_on = (
-                prev.endswith(("-", ",", ";", ":", "&", "(", " and", " in", " of", " the"))
+                prev.endswith(RUNS_ON)
                 or stripped[:1].islower()
                 or not stripped[:1].isalnum() and stripped[:1] not in "\"“‘«„[(—–-" and not stripped.startswith(("’t ", "'t "))
                 or stripped[:1].isdigit()

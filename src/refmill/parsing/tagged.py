@@ -9,12 +9,13 @@ from dataclasses import dataclass
 
 from ..model import Date, Name, Record, normalize_doi, normalize_pages
 from .clean import strip_markup, unglue_pages
+from .names import ANONYMOUS
 from .namelists import (
     EDITED_RX, ET_AL_HINT_RX, LETTERS_RX, PARTICLES, SUFFIX_RX, initial_word, is_initials, is_org, split_names,
 )
 from .tagger import Token
 from .values import (
-    IN_PRESS_RX, MONTHS, PAGES_PREFIX_RX, YEAR_RX, clean_container, clean_doi, clean_issue, clean_pages, clean_text,
+    IN_PRESS, IN_PRESS_RX, MONTHS, PAGES_PREFIX_RX, YEAR_RX, clean_container, clean_doi, clean_issue, clean_pages, clean_text,
     clean_title_text, drop_role, parse_date, quoted_title, split_volume,
 )
 
@@ -661,8 +662,7 @@ def _open_quote(title: str) -> str:
     return "»" if title.count("«") > title.count("»") else ""
 
 
-_PRESS_TAIL_RX = re.compile(r"[.,;\s]+(?:in press|forthcoming|accepted|to appear|im druck|sous presse)\W*$",
-                            re.IGNORECASE)
+_PRESS_TAIL_RX = re.compile(rf"[.,;\s]+{IN_PRESS}\W*$", re.IGNORECASE)
 
 
 def journal_in_press(rec: Record, conf: dict[str, float]) -> None:
@@ -840,9 +840,8 @@ def _as_film(rec: Record) -> None:
         rec.set("page", None)
 
 
-_ANONYMOUS = r"\[?(?:anonymous|anon|anonym|anonyme|anónimo|anonimo)\]?"
-_ANONYMOUS_RX = re.compile(_ANONYMOUS + r"\.?", re.IGNORECASE)
-_ANONYMOUS_LEAD_RX = re.compile("^" + _ANONYMOUS + r"[.,:]?\s+(?=\S)", re.IGNORECASE)
+_ANONYMOUS_RX = re.compile(ANONYMOUS + r"\.?", re.IGNORECASE)
+_ANONYMOUS_LEAD_RX = re.compile("^" + ANONYMOUS + r"[.,:]?\s+(?=\S)", re.IGNORECASE)
 
 
 def anonymous_work(rec: Record) -> None:

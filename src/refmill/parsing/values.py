@@ -190,7 +190,8 @@ def clean_pages(text: str) -> tuple[str, str]:
 
 
 YEAR_RX = re.compile(r"(?<!\d)(1[5-9]\d\d|20\d\d)([a-z])?(?![\d])")
-IN_PRESS_RX = re.compile(r"\b(?:in press|forthcoming|accepted|submitted|to appear|im druck|sous presse)\b", re.IGNORECASE)
+IN_PRESS = r"(?:in press|forthcoming|accepted|submitted|to appear|im druck|sous presse)"  # a date to come
+IN_PRESS_RX = re.compile(rf"\b{IN_PRESS}\b", re.IGNORECASE)
 
 
 _WORDS3_RX = re.compile(r"[^\W\d_]{3,}")
