@@ -131,54 +131,60 @@ class _Word(NamedTuple):
 @lru_cache(maxsize=200_000)
 def _word(word: str) -> _Word:
     lead, core, trail = _EDGE_RX.match(word).groups()
-    trail = trail[-3:]
+    trail, lead = trail[-3:], lead[-2:]
+    first = core[:1]
+    digit = first.isdigit()
     if _WHOLE_RX.match(word):
         low = "<link>"
         feats = ["w=<link>", "s=link", "t=" + trail]
     else:
         low = core.lower() or word
-        if core[:1].isdigit():
-            low = "#%d" % min(len(core), 5) if core.isdigit() else _shape(core)
-        feats = ["w=" + low, "s=" + _shape(core), "l=" + lead[-2:], "t=" + trail]
+        shape = _shape(core)
+        if digit:
+            low = "#%d" % min(len(core), 5) if core.isdigit() else shape
+        feats = ["w=" + low, "s=" + shape, "l=" + lead, "t=" + trail]
         if len(low) > 3 and low.isalpha():
             feats.append("x=" + low[-3:])
             feats.append("p=" + low[:3])
         if not core:
             feats.append("punct")
-        elif core[0].isdigit():
+        elif digit:
             feats.append("d=%d" % min(len(core), 5))
             if _YEAR_RX.fullmatch(core):
                 feats.append("year")
             elif _RANGE_RX.fullmatch(core):
                 feats.append("range")
-        elif core[0].isalpha():
+        elif first.isalpha():
             if low in _MONTHS:
                 feats.append("month")
-            if len(core) <= 3 and core.isupper() and (len(core) == 1 or trail.startswith(".")):
+            upper = core.isupper()
+            if len(core) <= 3 and upper and (len(core) == 1 or trail[:1] == "."):
                 feats.append("initial")
-            if core.isupper() and len(core) > 1:
+            if upper and len(core) > 1:
                 feats.append("caps")
-            elif core[0].isupper() and 1 < len(core) <= 7 and trail.startswith(".") and core.isalpha():
+            elif first.isupper() and 1 < len(core) <= 7 and trail[:1] == "." and core.isalpha():
                 feats.append("abbr")  # "Proc.", "Phys.": journal abbreviations
             if not core.isascii():
                 feats.append("nonascii")
-                if ord(core[0]) > 0x2E7F:
+                if ord(first) > 0x2E7F:
                     feats.append("cjk")
     # sentence ends: "word." or "2001." (not an initial or short abbreviation), "?", "!", a
     # closing quote
     ends = bool(trail) and (
-        trail[-1] in "?!”" or trail[-1] == "." and (len(low) > 3 or core[:1].isdigit()) and "initial" not in feats
+        trail[-1] in "?!”" or trail[-1] == "." and (len(low) > 3 or digit) and "initial" not in feats
     )
-    shape = feats[1][2:]
+    shape, own, year = feats[1][2:], len(feats), "year" in feats
     # as UTF-8 bytes, which crfsuite takes without converting each attribute of each token
+    # (one encode of them all, split again at NULs: the hot path; a NUL in a word is kept)
+    feats += ("w-1=" + low, "w-2=" + low, "w+1=" + low, "w+2=" + low, "t-1=" + trail, "l+1=" + lead,
+              "s-1=" + shape, "s+1=" + shape, "t-1|s=" + trail + "|", "t|s+1=" + trail + "|", shape)
+    encoded = "\0".join(feats).encode().split(b"\0") if "\0" not in word else [f.encode() for f in feats]
     return _Word(
-        tuple(f.encode() for f in feats), *(f.encode() for f in (
-            "w-1=" + low, "w-2=" + low, "w+1=" + low, "w+2=" + low, "t-1=" + trail, "l+1=" + lead[-2:],
-            "s-1=" + shape, "s+1=" + shape, "t-1|s=" + trail + "|", "t|s+1=" + trail + "|", shape)),
+        tuple(encoded[:own]), *encoded[own:],
         word[0] in _OPEN_QUOTES, word[-1] in _CLOSE_QUOTES or trail[-2:-1] in _CLOSE_QUOTES,
         word[0] == '"' or word[-1] == '"',
-        (word.count("(") + word.count("["), word.count(")") + word.count("]")), ends, "year" in feats,
-        core[:1].isdigit(), core[:1].islower(), low == "in" and (core == "In" or trail.startswith(":")),
+        (word.count("(") + word.count("["), word.count(")") + word.count("]")), ends, year,
+        digit, first.islower(), low == "in" and (core == "In" or trail[:1] == ":"),
     )
 
 
