@@ -50,6 +50,11 @@ def families(names):
         ("Kent TA, Perez Polo JR", ["Kent", "Perez Polo"], False),
         ("BERNARD, Paul. TROUVE, Simone.", ["BERNARD", "TROUVE"], False),
         ("Carde, Soufiane. Hatif, Séverine. Samama, Diane.", ["Carde", "Hatif", "Samama"], False),
+        # a dash for the names of the reference before, and a dash before the title
+        ("-, R. Colacito, and T. J. Sargent", ["Colacito", "Sargent"], False),
+        ("———.", [], False),
+        ("AA. VV.,", [], False),
+        ("PELLETIER (J.P.), PICON (M.), VALLAURI (L.). -", ["PELLETIER", "PICON", "VALLAURI"], False),
     ],
     ids=lambda v: v if isinstance(v, str) else None,
 )
@@ -57,6 +62,13 @@ def test_name_lists(printed, expected, truncated):
     names, cut = split_names(printed)
     assert families(names) == expected
     assert cut is truncated
+
+
+def test_french_editor_marks_make_editors():
+    names, _ = split_names("AUBERT GABRIEL et LEMPEN KARINE (édit.)", editors=True)
+    assert families(names) == ["GABRIEL", "KARINE"]
+    rec = tag_reference("Oran, Baskın, (éd.), Türk Dış Politikası, tome I, Istanbul, İletişim, 2002.")
+    assert not rec.author and families(rec.editor) == ["Oran"]
 
 
 def test_a_citation_caption_before_the_names_is_no_name():

@@ -19,7 +19,7 @@ import re
 from ..model import Date, Name, Record, clean_title, normalize_pages
 from .clean import strip_markup
 from .identifiers import take_identifiers
-from .names import _PLACEHOLDER_RX, EDITED_LIST_RX, NameList, family_initials, given_family, is_et_al, is_organisation, lenient_names, scan_names
+from .names import PLACEHOLDER_RX, EDITED_LIST_RX, NameList, family_initials, given_family, is_et_al, is_organisation, lenient_names, scan_names
 from .source import _DATE, MONTHS, Source, _cuts, date_of, boundary_score, container_score, read_source
 
 # --- the source line of the ScienceDirect layout: "Journal. Year; Vol(Issue): pages" --------
@@ -273,7 +273,7 @@ def _best_cut(rest: str) -> tuple[tuple[str, str], float]:
 def _authors(body: str, rec: Record) -> int:
     """Read the author list (and the year after it) into `rec`; return where it ended."""
     org = _ORG_RX.match(body)
-    if org and is_organisation(org.group("who")) and not _PLACEHOLDER_RX.match(body):  # before names: "World Health Organization"
+    if org and is_organisation(org.group("who")) and not PLACEHOLDER_RX.match(body):  # before names: "World Health Organization"
         names = NameList(names=[Name(literal=org.group("who").strip())], end=org.end("who"))
     else:
         names = scan_names(body)

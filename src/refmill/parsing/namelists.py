@@ -6,6 +6,7 @@ import re
 from functools import lru_cache
 
 from ..model import Name
+from .names import PLACEHOLDER_RX
 
 PARTICLES = frozenset(
     "van von der den de del della delli degli di da dos das du la le ter ten zu vom van't el al ’t 't ó ní nic uí".split()
@@ -18,10 +19,10 @@ _ORG_WORDS = frozenset(
     investigators centers centres institutes agencies associations societies""".split()
 )
 _EDITOR_NOISE_RX = re.compile(
-    r"\(?\b(?:eds?|editors?|editado por|hrsg|hg|dir|coord|comps?|trans)\b\.?\)?(?:\s*by\b)?|\(\s*\)",
+    r"\(?\b(?:eds?|editors?|editado por|hrsg|hg|dir|coord|comps?|trans|édit|éds?)\b\.?\)?(?:\s*by\b)?|\(\s*\)",
     re.IGNORECASE,
 )
-EDITED_RX = re.compile(r"[,(]\s*(?:eds?|editors?|hrsg|hg)\.?\)?[.,:]?$", re.IGNORECASE)
+EDITED_RX = re.compile(r"[,(]\s*(?:eds?|editors?|hrsg|hg|édit|éds?)\.?\)?[.,:]?$", re.IGNORECASE)
 _EDITOR_LEAD_RX = re.compile(r"^(?:in|edited by|ed\. by|eds?\.?)\s*:?\s+", re.IGNORECASE)
 _ORG_ABBREVIATION_RX = re.compile(r"\s*\([A-Z][A-Za-z&. ]{1,12}\)?$")  # "National Science Foundation (NSF)"
 _LIST_RX = re.compile(r"[,;&]|\band\b")
@@ -117,7 +118,7 @@ def whole_name(part: str) -> Name | None:
         return None
     if is_org(part):
         return Name(literal=_ORG_ABBREVIATION_RX.sub("", part))
-    m = _PAREN_GIVEN_RX.fullmatch(part) if "(" in part else None  # French "Niaux (R.)"
+    m = _PAREN_GIVEN_RX.fullmatch(part.removesuffix(".")) if "(" in part else None  # "Niaux (R.)", "Deschodt (L.)."
     if m and len(m.group(2).split()) <= 2:
         return _name(m.group(1), _given(m.group(2)))
     part = _GLUED_INITIAL_RX.sub(r"\1. ", part).replace(". -", ".-")
@@ -180,7 +181,10 @@ _CAPITALS_WORD_RX = re.compile(r"[A-Z]{3,}\.")
 
 def split_names(text: str, editors: bool = False) -> tuple[list[Name], bool]:
     """A printed author or editor list -> names, and whether it ended in "et al."."""
-    text = _SPACE_BEFORE_RX.sub("", text.strip())  # PDF spacing: "Rykoff ,E .S ."
+    # PDF spacing: "Rykoff ,E .S ."; a dash before the title: "VALLAURI (L.). - Les productions"
+    text = _SPACE_BEFORE_RX.sub("", text.strip().rstrip(" -–—"))
+    if text[:1] in "-—–_Aa" and (ditto := PLACEHOLDER_RX.match(text)):
+        text = text[ditto.end():]  # "———.", "-, R. Colacito": the names of the reference before
     if text[:1] in "CcRr" and "itation" in text[:25]:
         text = _CITATION_LABEL_RX.sub("", text)
     text = _NO_SPACE_AFTER_RX.sub(", ", text)

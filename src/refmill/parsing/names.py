@@ -69,7 +69,7 @@ EDITOR_MARK = r"\((?:eds?|hrsg|hgg?|edt|edit|éds?|dirs?|coords?|comps?|orgs?)\.
 _EDITORS_RX = re.compile(rf"\s*,?\s*(?:{EDITOR_MARK}|(?:eds?\.|Hrsg\.|Hg\.)(?=\s))\s*[.,:]?", re.IGNORECASE)
 # a list of any form that ends in an editor mark: "AUBERT GABRIEL et LEMPEN KARINE (édit.), …"
 EDITED_LIST_RX = re.compile(rf"^(?P<who>[^()“”\"«\d]{{3,120}}?)\s*{EDITOR_MARK}\s*[.,:]?\s*", re.IGNORECASE)
-_PLACEHOLDER_RX = re.compile(r"(?:[-—–_]{2,}|[—–]|-(?=\s*,)|AA\.\s?VV\.|Aa\.\s?Vv\.)\s*[.,:]?\s*")
+PLACEHOLDER_RX = re.compile(r"(?:[-—–_]{2,}|[—–]|-(?=\s*,)|AA\.\s?VV\.|Aa\.\s?Vv\.)\s*[.,:]?\s*")
 # words that begin titles, never given names
 _NOT_GIVEN = frozenset(
     "The A An And On In Of For From To Toward Towards With Without Why How What When Where Who Is Are Was New "
@@ -254,7 +254,7 @@ def scan_names(text: str) -> NameList:
     """Read the author list at the start of `text`; `end` says where it stops."""
     out = NameList()
     pos = 0
-    m = _PLACEHOLDER_RX.match(text)
+    m = PLACEHOLDER_RX.match(text)
     if m:
         out.placeholder = True
         pos = m.end()
