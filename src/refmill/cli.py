@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import gc
 import json
 import os
 import re
@@ -276,6 +277,10 @@ def parse(inputs: tuple[str, ...], one_per_line: bool, fmt: str | None, output: 
     """
     require_inputs(inputs)
     records, problems = read_records(list(inputs), encoding, "lines" if one_per_line else "text")
+    # the parsed records live until the command ends, and parsing makes millions of objects
+    # and no cycles: the cyclic collector need not walk them again and again while they are
+    # written (3-6% of a long parse)
+    gc.freeze()
     failed = 0
     if with_crossref and records:
         records, failed = enrich_records(records, **crossref)
