@@ -55,6 +55,11 @@ def families(names):
         ("———.", [], False),
         ("AA. VV.,", [], False),
         ("PELLETIER (J.P.), PICON (M.), VALLAURI (L.). -", ["PELLETIER", "PICON", "VALLAURI"], False),
+        # a suffix before the comma is no initial; "JR" after a family name is
+        ("King Jr., D. T., Neathery, T.L.", ["King", "Neathery"], False),
+        ("Backus, S., Durfee III, C. G., Murnane, M. M.", ["Backus", "Durfee", "Murnane"], False),
+        ("Le Gall JR, Lemeshow S, Leleu G", ["Le Gall", "Lemeshow", "Leleu"], False),
+        ("BirdLife International", ["BirdLife International"], False),
     ],
     ids=lambda v: v if isinstance(v, str) else None,
 )

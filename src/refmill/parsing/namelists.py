@@ -16,7 +16,7 @@ _ORG_WORDS = frozenset(
     collaboration council agency department university board foundation centre center team
     network office ministry commission bureau service services federation alliance working
     project program programme union corporation inc ltd company college academy panel
-    investigators centers centres institutes agencies associations societies""".split()
+    investigators centers centres institutes agencies associations societies international""".split()
 )
 _EDITOR_NOISE_RX = re.compile(
     r"\(?\b(?:eds?|editors?|editado por|hrsg|hg|dir|coord|comps?|trans|édit|éds?)\b\.?\)?(?:\s*by\b)?|\(\s*\)",
@@ -174,6 +174,7 @@ _NO_SPACE_AFTER_RX = re.compile(r",(?=[^\s\d])")
 _LEAD_INITIALS_RX = re.compile(r"^((?:[A-Z]{1,3}\.))\s+([^\W\d_][^\W\d_'’-]+.*)$")
 _CITATION_LABEL_RX = re.compile(r"^(?:Recommended\s+)?Citation\s*:?\s+(?=[A-Z])", re.IGNORECASE)  # a PDF's caption
 SUFFIX_RX = re.compile(r"(?:jr|sr|ii|iii|iv|2nd|3rd)\.?", re.IGNORECASE)
+_SUFFIX_NOT_INITIALS_RX = re.compile(r"(?:[JS]r|II|III|IV)\.?")
 
 
 _CAPITALS_WORD_RX = re.compile(r"[A-Z]{3,}\.")
@@ -231,7 +232,9 @@ def split_names(text: str, editors: bool = False) -> tuple[list[Name], bool]:
                     parts[i + 1] = glued.group(2)
                     i += 1
                     continue
-                looks_whole = initial_word(words[0]) or len(words) > 1 and initial_word(words[-1])
+                looks_whole = initial_word(words[0]) or (
+                    len(words) > 1 and initial_word(words[-1]) and not _SUFFIX_NOT_INITIALS_RX.fullmatch(words[-1])
+                )  # "King Jr., D. T.", "Durfee III, C. G." (but "Le Gall JR, Lemeshow S": initials)
                 family_like = (
                     len(words) == 1 or part.isupper() or words[0].lower() in PARTICLES
                     or (len(words) <= 4 and is_initials(nxt))
