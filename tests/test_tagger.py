@@ -105,10 +105,18 @@ def test_editor_lists_lose_their_markers():
 @pytest.mark.parametrize(
     "printed, volume, issue",
     [("106(3)", "106", "3"), ("Vol. 9,", "9", ""), ("28, no. 2", "28", "2"), ("No. 134", "", "134"),
-     ("120(Suppl 2)", "120", "Suppl 2"), ("10권", "10", ""), ("38:6", "38", "6")],
+     ("120(Suppl 2)", "120", "Suppl 2"), ("10권", "10", ""), ("38:6", "38", "6"),
+     # a supplement or part after the volume is its issue; a fascicle or Heft is an issue
+     ("67 Suppl 2:", "67", "Suppl 2"), ("73 Pt 10", "73", "Pt 10"), ("XIII, Fasc. 3,", "XIII", "3"),
+     ("Heft 3", "", "3"), ("CLXXXIII, fasc. 603", "CLXXXIII", "603")],
 )
 def test_volume_and_issue(printed, volume, issue):
     assert split_volume(printed) == (volume, issue)
+
+
+def test_a_first_page_glued_to_the_year_joins_the_last_page_after_its_dash():
+    rec = tag_reference("J. Yan, S. Chou, Research for sustainable future energy systems ,Applied Energy 112 ( 2013)393- 395 .")
+    assert (rec.get("volume"), rec.get("page")) == ("112", "393-395")
 
 
 def test_page_prefixes_issues_and_glued_identifiers_are_no_pages():

@@ -68,7 +68,9 @@ _LONE_YEAR_RX = re.compile(r"(?<![\w/.-])(1[6-9]\d\d|20\d\d)[a-z]?(?![\w/-])")
 
 # "JHEP 09 (2013)029", "Science 326 (2009) 1683.": the page after the year in parentheses,
 # read as part of the date
-_DATE_PAGE_RX = re.compile(r"\(?\s*(?<!\d)(?:1[5-9]|20)\d\d[a-z]?\s*\)\s*(?P<page>[A-Za-z]?\d+(?:\s*[-–]\s*[A-Za-z]?\d+)?)\s*[.,;]?$")
+_DATE_PAGE_RX = re.compile(
+    r"\(?\s*(?<!\d)(?:1[5-9]|20)\d\d[a-z]?\s*\)\s*(?P<page>[A-Za-z]?\d+(?:\s*[-–]\s*[A-Za-z]?\d+)?(?P<open>\s*[-–])?)\s*[.,;]?$"
+)
 # "Invisible Cities. Translated by William Weaver.", "Towards X (Doctoral dissertation).": a
 # note on the book that the tagger read as part of its title ends it
 _LEAD_ASIDE_RX = re.compile(r"^\([^()]{2,60}\)[.,]\s+(?=\S)")
@@ -507,8 +509,8 @@ def to_record(segs: list[Segment]) -> tuple[Record, dict[str, float]]:
             date, suffix = parse_date(seg.text)
             if not date:
                 continue
-            if ")" in seg.text and seg.text.rstrip(" .,;")[-1:].isdigit() and (m := _DATE_PAGE_RX.search(seg.text)):
-                glued_page = m.group("page")
+            if ")" in seg.text and seg.text.rstrip(" .,;-–")[-1:].isdigit() and (m := _DATE_PAGE_RX.search(seg.text)):
+                glued_page = m.group("page").replace(" ", "")  # "( 2013)393-": the last page follows
             rec.issued = date
             if suffix:
                 rec.set("year-suffix", suffix)
@@ -575,8 +577,8 @@ def to_record(segs: list[Segment]) -> tuple[Record, dict[str, float]]:
         rec.set("note", "; ".join(n for n in notes if n))
     if rec.issued is None:
         year_inside_title(rec, conf)
-    if glued_page and rec.get("page").startswith(("-", "–")):
-        rec.set("page", normalize_pages(glued_page + rec.get("page")))  # "( 2004)165 -173"
+    if glued_page and (rec.get("page").startswith(("-", "–")) or glued_page.endswith(("-", "–")) and rec.get("page")):
+        rec.set("page", normalize_pages(glued_page + rec.get("page")))  # "( 2004)165 -173", "( 2013)393- 395"
     if glued_page and "page" not in rec.fields:
         rec.set("page", normalize_pages(glued_page))
         conf["page"] = min(conf.get("issued", 1.0), 0.5)

@@ -123,17 +123,19 @@ def clean_container(text: str) -> str:
 
 
 _VOL_PREFIX_RX = re.compile(r"^(?:vol(?:ume)?s?\.?|v\.|bd\.?|t\.|tome)\s*", re.IGNORECASE)
-_ISS_PREFIX_RX = re.compile(r"^(?:nos\.?|no\.?|nr\.?|num(?:ber)?\.?|iss(?:ue)?\.?|n°|#)\s*", re.IGNORECASE)
+_ISS_PREFIX_RX = re.compile(r"^(?:nos\.?|no\.?|nr\.?|num(?:ber)?\.?|iss(?:ue)?\.?|n°|#|fasc(?:icule)?\.?|heft)\s*", re.IGNORECASE)
 _VOL_ISSUE_RX = re.compile(r"^(?P<vol>[^()]+?)\s*\((?P<iss>[^()]+)\)$")
 
 
 _VOL_THEN_ISSUE_RX = re.compile(
-    r"^(?P<vol>[\dIVXLCivxlc]+[A-Z]?)\s*(?:[:.(,;/]\s*|\s+)(?:(?:no|nr|issue|iss|n°)\.?\s*)?(?P<iss>\d[\dA-Za-z/–-]*)\)?(?:\s.*)?$"
+    r"^(?P<vol>[\dIVXLCivxlc]+[A-Z]?)\s*(?:[:.(,;/]\s*|\s+)(?:(?:no|nr|issue|iss|n°|[Ff]asc|[Hh]eft)\.?\s*)?(?P<iss>\d[\dA-Za-z/–-]*)\)?(?:\s.*)?$"
 )
 
 
 _CJK_VOLUME_RX = re.compile(r"(?<=\d)\s*[권집卷巻号호期]$|^[제第]\s*")
-_VOL_NO_RX = re.compile(r"^(?P<vol>.+?)\s*,?\s*(?:nos\.?|no\.?|nr\.?|issue|n°)\s*(?P<iss>\S.*)$", re.IGNORECASE)
+_VOL_NO_RX = re.compile(r"^(?P<vol>.+?)\s*,?\s*(?:nos\.?|no\.?|nr\.?|issue|n°|fasc(?:icule)?\.?|heft)\s*(?P<iss>\S.*)$", re.IGNORECASE)
+# "67 Suppl 2", "73 Pt 10": a supplement or part is the issue, as PubMed writes it
+_VOL_SUPPLEMENT_RX = re.compile(r"^(?P<vol>\d+)\s*,?\s*(?P<iss>(?:Suppl(?:ement)?|Pt|Part)\.?(?:\s*\d+[A-Za-z]?)?)\W*$", re.IGNORECASE)
 
 
 _VOL_YEAR_TAIL_RX = re.compile(r",\s*(?:1[6-9]|20)\d\d(?:[./]\d{1,2})?$")  # "27(1), 2017.6": the year and month after
@@ -148,6 +150,9 @@ def split_volume(text: str) -> tuple[str, str]:
     if ", " in text:
         text = _VOL_YEAR_TAIL_RX.sub("", text)
     m = _VOL_THEN_ISSUE_RX.match(_VOL_PREFIX_RX.sub("", text))
+    if m:
+        return m.group("vol"), m.group("iss")
+    m = _VOL_SUPPLEMENT_RX.match(text)
     if m:
         return m.group("vol"), m.group("iss")
     m = _VOL_ISSUE_RX.match(text)
