@@ -60,6 +60,7 @@ def families(names):
         ("Backus, S., Durfee III, C. G., Murnane, M. M.", ["Backus", "Durfee", "Murnane"], False),
         ("Le Gall JR, Lemeshow S, Leleu G", ["Le Gall", "Lemeshow", "Leleu"], False),
         ("BirdLife International", ["BirdLife International"], False),
+        ("FRAISSE, Geneviève et alii,", ["FRAISSE"], True),
     ],
     ids=lambda v: v if isinstance(v, str) else None,
 )

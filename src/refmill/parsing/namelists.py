@@ -30,8 +30,8 @@ _LIST_RX = re.compile(r"[,;&]|\band\b")
 # one organisation, its "and" no list
 _ORG_AND_RX = re.compile(r"[^,;&]*\b(?:for|of|on)\b[^,;&]*\band\b[^,;&]*")
 _AND_RX = re.compile(r"\s*(?:[;&/]|\b(?i:and|und)\b|(?<!\S)(?:et|y|e)(?!\S)(?!\s*al\b))\s*")
-ET_AL_HINT_RX = re.compile(r"al\b|others|etc|…|\.\.\.", re.IGNORECASE)  # cheaper to rule out
-_ET_AL_RX = re.compile(r",?\s*(?:\bet\.?\s*al\b\.?|\band others\b|\betc\b\.?|…|\.\.\.)", re.IGNORECASE)
+ET_AL_HINT_RX = re.compile(r"al(?:ii|ia)?\b|others|etc|…|\.\.\.", re.IGNORECASE)  # cheaper to rule out
+_ET_AL_RX = re.compile(r",?\s*(?:\bet\.?\s*al(?:ii|ia)?\b\.?|\band others\b|\betc\b\.?|…|\.\.\.)", re.IGNORECASE)
 
 
 @lru_cache(maxsize=65536)
