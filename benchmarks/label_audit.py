@@ -100,8 +100,10 @@ def report(gold: dict, fields: dict, errors: dict, verdicts: dict) -> None:
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     now, up, amb, fixed = collections.Counter(), collections.Counter(), collections.Counter(), collections.Counter()
     by_source = collections.defaultdict(collections.Counter)
-    for field, errs in errors.items():
-        r = fields[field]
+    for field, r in fields.items():
+        if "tp" not in r:  # the micro row
+            continue
+        errs = errors.get(field, [])
         base = collections.Counter(tp=r["tp"], fp=r["fp"], fn=r["fn"])
         u, a, x, counts = base.copy(), base.copy(), base.copy(), collections.Counter()
         for gid, _text, g, p in errs:
