@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from ..model import Name
 
@@ -51,17 +52,26 @@ _SUFFIX = r"(?:,?\s+(?:Jr|Sr|II|III|IV|2nd|3rd)\b\.?)"
 _NEXT = r"(?=$|\s*[,;:(&/\[]|\s+(?:and|et|und|y)\s|\s+\(?\d{4}|(?<=\.)\s|\.|\s+[\"“‘«'])"
 _LOOSE_NEXT = r"(?=$|[\s,;:.(&/\[])"
 
-_FORMS = [
-    ("cjk", re.compile(r"(?P<family>[\uac00-\ud7a3]{2,4}|[\u4e00-\u9fff]{2,4})(?=\s*[,.(;]|\s+\d{4}|$)")),
-    ("paren", re.compile(rf"(?P<family>{_FAMILY})\s*\((?P<given>{_DOTTED})\)")),
-    ("comma", re.compile(rf"(?P<family>{_FAMILY}),\s*(?P<given>{_GIVEN})(?P<suffix>{_SUFFIX})?{_NEXT}")),
-    ("comma", re.compile(rf"(?P<family>{_FAMILY}),\s*(?P<given>{_DOTTED})(?P<suffix>{_SUFFIX})?{_NEXT}")),
-    ("full", re.compile(rf"(?P<given>{_GIVEN_WORD}(?:\s+(?:{_GIVEN_WORD}|{_DOTTED}|{_U}(?![\w.]))){{0,2}})\s+(?P<family>{_LOW_FAMILY})(?P<suffix>{_SUFFIX})?{_NEXT}")),
-    ("initials", re.compile(rf"(?P<family>{_FAMILY1})\s+(?P<given>{_DOTTED}|{_BARE})(?P<suffix>\s+(?:Jr|Sr|II|III|IV)\b\.?)?{_LOOSE_NEXT}")),
-    ("given", re.compile(rf"(?P<given>{_DOTTED})\s*(?P<family>{_LOW_FAMILY})(?P<suffix>{_SUFFIX})?{_LOOSE_NEXT}")),
-]
-_FORM = {kind: rx for kind, rx in reversed(_FORMS)}
-_BARE_FAMILY_RX = re.compile(rf"(?P<family>{_LOW_FAMILY})(?=\s*[,.:;(]|$)")
+@lru_cache(maxsize=1)
+def _forms() -> tuple[tuple[str, re.Pattern], ...]:
+    """The printed forms of a name, compiled on first use: their letter classes take a
+    tenth of a second to compile, which a run that reads no printed name list need not pay."""
+    return (
+        ("cjk", re.compile(r"(?P<family>[\uac00-\ud7a3]{2,4}|[\u4e00-\u9fff]{2,4})(?=\s*[,.(;]|\s+\d{4}|$)")),
+        ("paren", re.compile(rf"(?P<family>{_FAMILY})\s*\((?P<given>{_DOTTED})\)")),
+        ("comma", re.compile(rf"(?P<family>{_FAMILY}),\s*(?P<given>{_GIVEN})(?P<suffix>{_SUFFIX})?{_NEXT}")),
+        ("comma", re.compile(rf"(?P<family>{_FAMILY}),\s*(?P<given>{_DOTTED})(?P<suffix>{_SUFFIX})?{_NEXT}")),
+        ("full", re.compile(rf"(?P<given>{_GIVEN_WORD}(?:\s+(?:{_GIVEN_WORD}|{_DOTTED}|{_U}(?![\w.]))){{0,2}})\s+"
+                            rf"(?P<family>{_LOW_FAMILY})(?P<suffix>{_SUFFIX})?{_NEXT}")),
+        ("initials", re.compile(rf"(?P<family>{_FAMILY1})\s+(?P<given>{_DOTTED}|{_BARE})"
+                                rf"(?P<suffix>\s+(?:Jr|Sr|II|III|IV)\b\.?)?{_LOOSE_NEXT}")),
+        ("given", re.compile(rf"(?P<given>{_DOTTED})\s*(?P<family>{_LOW_FAMILY})(?P<suffix>{_SUFFIX})?{_LOOSE_NEXT}")),
+        ("bare", re.compile(rf"(?P<family>{_LOW_FAMILY})(?=\s*[,.:;(]|$)")),  # after "and" only
+    )
+
+
+def _form(kind: str) -> re.Pattern:
+    return next(rx for k, rx in _forms() if k == kind)
 _SEP_RX = re.compile(r"\s*(?:,\s*(?:and|&|et|und)\s+|;\s*(?:and\s+|&\s*)?|,\s*|\s+(?:and|et|und|y)\s+|\s*&\s*|\s*/\s*)")
 _ET_AL_RX = re.compile(r"\s*,?\s*(?:et\.?\s*al(?:ii|ia)?\b\.?|etal\b\.?|and others\b|&\s*others\b|\.\.\.|…)", re.IGNORECASE)
 # "(eds.)", "(Hg.)", "(édit.)", "(dir.)": the names before it are editors
@@ -146,7 +156,7 @@ def make_name(family: str, given: str = "", suffix: str = "") -> Name:
 
 def family_initials(text: str) -> Name | None:
     """"Kantarjian H.M." / "De Lorgeril M." / "Modis L Jr" -> Name; None if not that form."""
-    m = _FORM["initials"].fullmatch(text.strip().rstrip(","))
+    m = _form("initials").fullmatch(text.strip().rstrip(","))
     if not m:
         return None
     return make_name(m.group("family"), format_initials(m.group("given")), m.group("suffix") or "")
@@ -214,7 +224,9 @@ def _name_of(kind: str, m: re.Match) -> Name:
 
 
 def _match_name(text: str, pos: int, first: bool, after_and: bool, prev: str = "") -> tuple[str, re.Match] | None:
-    for kind, rx in _FORMS:
+    for kind, rx in _forms():
+        if kind == "bare":
+            break
         m = rx.match(text, pos)
         if not m:
             continue
@@ -244,7 +256,7 @@ def _match_name(text: str, pos: int, first: bool, after_and: bool, prev: str = "
             continue
         return kind, m
     if after_and:
-        m = _BARE_FAMILY_RX.match(text, pos)
+        m = _form("bare").match(text, pos)
         if m and m.group("family") not in _NOT_GIVEN:
             return "bare", m
     return None
