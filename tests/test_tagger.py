@@ -308,6 +308,13 @@ def test_a_bare_word_after_names_with_initials_is_the_start_of_the_title():
     assert families(rec.author) == ["Moss", "Lee"]
     rec, _ = to_record([Segment("author", "Moss, R. T., Lee, A.", 0.9), Segment("title", "Journeys.", 0.9)])
     assert families(rec.author) == ["Moss", "Lee"]
+    # one name written family first, then a bare word: "Duck, Steve, Friends, For Life: …"
+    rec, _ = to_record([Segment("author", "Duck, Steve, Friends,", 0.7), Segment("title", "For Life: The Psychology.", 0.8)])
+    assert families(rec.author) == ["Duck"] and rec.title == "Friends, For Life: The Psychology"
+    for names in ("Chari, Vyjayanthi; Pressley, Andrew,", "Pettingill, Olin Sewall, Jr.", "Stumm, Gerhard, Hrsg.",
+                  "SCHIMIDT, Paulo, SANTOS,"):
+        rec, _ = to_record([Segment("author", names, 0.9), Segment("title", "Journeys.", 0.9)])
+        assert rec.title == "Journeys", names
 
 
 def test_of_two_publishers_the_one_after_place_and_colon_wins():

@@ -159,7 +159,7 @@ def _whole_name(words: list[str]) -> Name:
     return _name(" ".join(words[j:]), given)
 
 
-def _given_like(part: str) -> bool:
+def given_like(part: str) -> bool:
     """A given name after "Family,": initials, or a few capitalised words."""
     words = part.split()
     return is_initials(part) or (
@@ -211,9 +211,9 @@ def split_names(text: str, editors: bool = False) -> tuple[list[Name], bool]:
         parts = [p.strip() for p in chunk.split(",") if p.strip(" .")]
         inverted = len(parts) >= 2 and (
             is_initials(parts[1])
-            or (len(parts[0].split()) == 1 and not is_initials(parts[0]) and _given_like(parts[1]))
+            or (len(parts[0].split()) == 1 and not is_initials(parts[0]) and given_like(parts[1]))
             or parts[0].split()[0].lower() in PARTICLES
-            or (parts[0].isupper() and len(parts[0].split()) <= 3 and _given_like(parts[1]))
+            or (parts[0].isupper() and len(parts[0].split()) <= 3 and given_like(parts[1]))
         )
         i = 0
         while i < len(parts):
@@ -239,7 +239,7 @@ def split_names(text: str, editors: bool = False) -> tuple[list[Name], bool]:
                     len(words) == 1 or part.isupper() or words[0].lower() in PARTICLES
                     or (len(words) <= 4 and is_initials(nxt))
                 )
-                if family_like and not looks_whole and not is_org(part) and _given_like(nxt):
+                if family_like and not looks_whole and not is_org(part) and given_like(nxt):
                     names.append(_name(part, _given(nxt)))
                     i += 2
                     continue

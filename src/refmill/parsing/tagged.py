@@ -11,7 +11,8 @@ from ..model import Date, Name, Record, normalize_doi, normalize_pages
 from .clean import strip_markup, unglue_pages
 from .names import ANONYMOUS
 from .namelists import (
-    EDITED_RX, ET_AL_HINT_RX, LETTERS_RX, PARTICLES, SUFFIX_RX, initial_word, is_initials, is_org, split_names,
+    EDITED_RX, ET_AL_HINT_RX, LETTERS_RX, PARTICLES, SUFFIX_RX, given_like, initial_word, is_initials, is_org,
+    split_names,
 )
 from .tagger import Token
 from .values import (
@@ -426,10 +427,21 @@ def publisher_after_title(segs: list[Segment]) -> list[Segment]:
     return segs
 
 
+_ROLE_WORDS = frozenset("hrsg hg ed eds dir coord comp trans".split())
+
+
 def _leftover_after_names(text: str) -> int:
     """Where a piece that is no name starts at the end of an author list, or -1: "M. C.
-    Miller, Donors," (names written initials first, then a bare word)."""
+    Miller, Donors," (names written initials first, then a bare word) or "Duck, Steve,
+    Friends," (one name written family first, then a bare word)."""
     text = text.rstrip(" ,.;:")
+    parts = text.split(", ")
+    if len(parts) == 3 and " " not in parts[0] and " " not in parts[2] and not any(c in parts[1] for c in ".;&"):
+        family, given, last = parts
+        if (given_like(given) and not is_initials(given) and not is_initials(family) and last[:1].isupper()
+                and not is_initials(last) and not is_org(last) and not SUFFIX_RX.fullmatch(last)
+                and last.rstrip(".").lower() not in _ROLE_WORDS and not (family.isupper() and last.isupper())):
+            return text.rindex(last)
     last = text[text.rfind(", ") + 2:]
     if ", " not in text or " " in last or not last[:1].isupper() or not initial_word(text.split(" ", 1)[0]):
         return -1
