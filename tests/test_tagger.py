@@ -299,6 +299,17 @@ def test_an_organisation_ending_a_book_title_before_its_place_is_the_publisher()
     assert rec.title == "Street Trees. The Riverside Foundation"
 
 
+def test_the_last_family_name_printed_without_a_stop_before_the_title_goes_back_to_the_names():
+    # Elsevier's reference style: "S.D. McMurray, G. Johnson, K. McDougall Diabetes education …"
+    rec = tag_reference("S.D. McMurray, G. Johnson, S. Davis, K. McDougall Diabetes education and care management "
+                        "significantly improve patient outcomes in the dialysis unit Am. J. Kidney Dis., 40 (2002), pp. 566-575")
+    assert families(rec.author) == ["McMurray", "Johnson", "Davis", "McDougall"]
+    assert rec.title == "Diabetes education and care management significantly improve patient outcomes in the dialysis unit"
+    # names written family first keep their last initials
+    rec, _ = to_record([Segment("author", "Boyd, Douglas, A.", 0.9), Segment("title", "Saudi Arabian Broadcasting.", 0.9)])
+    assert rec.title == "Saudi Arabian Broadcasting"
+
+
 def test_a_bare_word_after_names_with_initials_is_the_start_of_the_title():
     rec, _ = to_record([Segment("author", "R.T. Moss, Odysseus.", 0.7),
                         Segment("title", "Journeys of the Hero in Early Epic,", 0.8), Segment("date", "1990.", 0.9)])

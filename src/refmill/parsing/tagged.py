@@ -453,6 +453,29 @@ def _leftover_after_names(text: str) -> int:
     return -1
 
 
+_TITLE_FIRST_WORD_RX = re.compile(r"(?P<family>(?:(?:van|von|de|der|den|del|da|di|du|le|la|ten|ter)\s+)?"
+                                   r"[^\W\d_][\w'’]*(?:-[^\W\d_][\w'’]*)?)\s+(?=[^\W\d_])")
+
+
+def family_in_title(segs: list[Segment]) -> list[Segment]:
+    """"S.D. McMurray, …, K. | McDougall Diabetes education …": Elsevier's style prints no
+    stop between the names and the title, so the last family name can open the title; names
+    written initials first that end in initials get it back."""
+    for k in range(len(segs) - 1):
+        if segs[k].label == "author":
+            names, title = segs[k].text.rstrip(), segs[k + 1]
+            last = names.rsplit(", ", 1)[-1].rstrip(",")
+            if (title.label != "title" or ", " not in names or not is_initials(last)
+                    or not initial_word(names.split(" ", 1)[0]) or "," in names.split(" ", 1)[0]):
+                break
+            m = _TITLE_FIRST_WORD_RX.match(title.text)
+            if m and m.group("family")[:1].isupper() and not is_initials(m.group("family")):
+                return segs[:k] + [Segment("author", names + " " + m.group("family"), segs[k].confidence),
+                                   Segment("title", title.text[m.end():], min(title.confidence, 0.5))] + segs[k + 2:]
+            break
+    return segs
+
+
 def title_start_in_authors(segs: list[Segment]) -> list[Segment]:
     """"K.C. King, Achilles. | Paradigms of the Hero": the first words of a title read as
     one more name go back to the title."""
@@ -471,7 +494,7 @@ def title_start_in_authors(segs: list[Segment]) -> list[Segment]:
 
 def to_record(segs: list[Segment]) -> tuple[Record, dict[str, float]]:
     """The first segment of each field gives its value; also each field's confidence."""
-    segs = title_fallback(title_start_in_authors(title_in_names(split_author_tail(segs))))
+    segs = title_fallback(title_start_in_authors(family_in_title(title_in_names(split_author_tail(segs)))))
     segs = publisher_after_title(journal_abbreviation_after_title(segs))
     if len(segs) > 4:
         segs = publisher_after_place(segs)
