@@ -70,6 +70,17 @@ def test_name_lists(printed, expected, truncated):
     assert cut is truncated
 
 
+def test_a_suffix_between_family_and_given_and_a_middle_initial_after_a_comma():
+    names, _ = split_names("Accordino, M. P. & Guerney, Jr., B. G.")
+    assert [(n.family, n.given, n.suffix) for n in names] == [("Accordino", "M. P.", ""), ("Guerney", "B. G.", "Jr.")]
+    names, _ = split_names("Burba, Jr,G.G.")
+    assert [(n.family, n.given, n.suffix) for n in names] == [("Burba", "G. G.", "Jr")]
+    names, _ = split_names("Goble, J., S.")
+    assert [(n.family, n.given) for n in names] == [("Goble", "J. S.")]
+    names, _ = split_names("Smith, J., Jones, K., Brown, L.")  # a list of inverted names is no middle initial
+    assert [(n.family, n.given) for n in names] == [("Smith", "J."), ("Jones", "K."), ("Brown", "L.")]
+
+
 def test_french_editor_marks_make_editors():
     names, _ = split_names("AUBERT GABRIEL et LEMPEN KARINE (édit.)", editors=True)
     assert families(names) == ["GABRIEL", "KARINE"]

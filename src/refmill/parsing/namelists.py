@@ -223,6 +223,12 @@ def split_names(text: str, editors: bool = False) -> tuple[list[Name], bool]:
                 names[-1].suffix = part
                 i += 1
                 continue
+            if inverted and nxt is not None and _SUFFIX_NOT_INITIALS_RX.fullmatch(nxt.replace(" ", "")) and (
+                    i + 2 < len(parts) and is_initials(parts[i + 2]) and len(part.split()) == 1):
+                names.append(_name(part, _given(parts[i + 2])))  # "Guerney, Jr., B. G.", "Burba, Jr,G.G."
+                names[-1].suffix = nxt
+                i += 3
+                continue
             if inverted and nxt is not None:
                 words = part.split()
                 glued = _LEAD_INITIALS_RX.match(nxt) if i + 2 < len(parts) and not is_initials(nxt) else None
@@ -245,6 +251,9 @@ def split_names(text: str, editors: bool = False) -> tuple[list[Name], bool]:
                     continue
             if is_initials(part) and names and not names[-1].given and not names[-1].literal:
                 names[-1].given = _given(part)
+            elif (inverted and nxt is None and len(letter := part.strip(" .")) == 1 and letter.isupper() and names
+                  and is_initials(names[-1].given) and i >= 2 and parts[i - 2] == names[-1].family):
+                names[-1].given = _given(names[-1].given + " " + letter + ".")  # "Goble, J., S.": a middle initial
             else:
                 name = whole_name(part)
                 if name:
