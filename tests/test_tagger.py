@@ -81,6 +81,19 @@ def test_a_suffix_between_family_and_given_and_a_middle_initial_after_a_comma():
     assert [(n.family, n.given) for n in names] == [("Smith", "J."), ("Jones", "K."), ("Brown", "L.")]
 
 
+@pytest.mark.parametrize("printed, first", [
+    ("26-Vellin J-F, Achim V, Sinardet D, et al. Rapidly developing leptomeningeal carcinomatosis. Rev Neurol. 2007;163:101-4.", "Vellin"),
+    ("5,6-Ando S, Otani M, Moritake K. Clinical analysis of post-traumatic vomiting. Acta Neurochir. 1998;140:11-4.", "Ando"),
+    ("17.Møller ,J .S.:Fully coupled Pauli -Fierzsystems at zero and positive temperature .J .Math .Phys .55 ( 2014 ).", "Møller"),
+])
+def test_a_list_number_glued_to_the_first_name_is_no_part_of_it(printed, first):
+    assert families(tag_reference(printed).author)[0] == first
+
+
+def test_a_number_in_a_title_first_reference_stays():
+    assert tag_reference("3-Dimensional imaging of the retina. Ophthalmology. 2001;108:1-5.").title.startswith("3-Dimensional")
+
+
 def test_french_editor_marks_make_editors():
     names, _ = split_names("AUBERT GABRIEL et LEMPEN KARINE (édit.)", editors=True)
     assert families(names) == ["GABRIEL", "KARINE"]

@@ -895,12 +895,18 @@ def anonymous_work(rec: Record) -> None:
         rec.set("note", None)
 
 
+# a list number glued to the first name: "26-Vellin J-F, Achim V", "5,6-Ando S,", "17.Møller ,J"
+_GLUED_NUMBER_RX = re.compile(r"^(?P<n>\d{1,3}(?:,\d{1,3})*)[-.](?=[^\W\d_][\w'’-]+(?:\s[A-Z]{1,3}\b|\s?,\s?[A-Z]|\s[A-Z]\.))")
+
+
 def tag_reference(text: str) -> Record:
     """Parse one reference with the learned tagger; identifiers by rule where rules are surer."""
     from .identifiers import take_identifiers
     from .tagger import tag, tokenize
 
     text = unglue_pages(_BROKEN_WORD_RX.sub("", " ".join(text.split())))
+    if text[:1].isdigit():
+        text = _GLUED_NUMBER_RX.sub("", text, count=1)  # "26-Vellin J-F, …", "17.Møller ,J .S.": no citation number
     tokens = tokenize(text)
     labels, probs = tag(tokens)
     rec, conf = to_record(segments(text, tokens, labels, probs))
