@@ -48,16 +48,9 @@ def value_key(value) -> str:
 def dev_errors(model: Path):
     """(gold rows by id, parse_score's per-field results, its error lists) on the dev slice."""
     import parse_score
-    from csl_adapt import flat
-    from refmill.parsing import parse_text, tagger
-    from refmill.parsing.train import _ws, dev_slice
+    from parse_dev import dev_predictions
 
-    tagger._MODEL = tagger._Model(model)
-    with open(SHARED / "data" / "parse_train.jsonl", encoding="utf-8") as fh:
-        rows = [r for r in map(json.loads, fh) if dev_slice(r["text"])]
-    records, _ = parse_text("".join(_ws(r["text"]) + "\n" for r in rows), "dev", one_per_line=True)
-    gold = {r["id"]: r for r in rows}
-    pred = {r["id"]: {"fields": flat(rec.to_csl())} for r, rec in zip(rows, records)}
+    gold, pred, _ = dev_predictions(SHARED / "data", model)
     res, errors = parse_score.score(gold, pred, parse_score.CORE)
     return gold, res["fields"], errors
 

@@ -48,6 +48,20 @@ def token_accuracy(data: Path) -> None:
           + ", ".join(f"{k} {right[k] / v:.3f} ({v})" for k, v in total.most_common()))
 
 
+def dev_predictions(data: Path, model: Path) -> tuple[dict, dict, float]:
+    """The slice's gold rows by id, refmill's records for them in the scorer's form (parsed
+    in-process with `model`, as `refmill parse --one-per-line` does), and the seconds it took."""
+    tagger._MODEL = tagger._Model(model)
+    with open(data / "parse_train.jsonl", encoding="utf-8") as fh:
+        gold = {row["id"]: row for row in map(json.loads, fh) if dev_slice(row["text"])}
+    rows = list(gold.values())
+    start = time.perf_counter()
+    records, _ = parse_text("".join(_ws(r["text"]) + "\n" for r in rows), "dev", one_per_line=True)
+    elapsed = time.perf_counter() - start
+    assert len(records) == len(rows)
+    return gold, {row["id"]: {"fields": flat(rec.to_csl())} for row, rec in zip(rows, records)}, elapsed
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model", type=Path, default=ROOT / "build" / "tagger-dev.crfsuite")
@@ -61,20 +75,8 @@ def main() -> None:
         subprocess.run([sys.executable, "-m", "refmill.parsing.train", "--dev", "--data", str(data),
                         "-o", str(args.model)], check=True, env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
         print(f"trained in {time.perf_counter() - start:.0f} s")
-    tagger._MODEL = tagger._Model(args.model)
-    gold = collections.OrderedDict()
-    with open(data / "parse_train.jsonl", encoding="utf-8") as fh:
-        for line in fh:
-            row = json.loads(line)
-            if dev_slice(row["text"]):
-                gold[row["id"]] = row
-    rows = list(gold.values())
-    start = time.perf_counter()
-    records, _ = parse_text("".join(_ws(r["text"]) + "\n" for r in rows), "dev", one_per_line=True)
-    elapsed = time.perf_counter() - start
-    assert len(records) == len(rows)
-    pred = {row["id"]: {"fields": flat(rec.to_csl())} for row, rec in zip(rows, records)}
-    print(f"dev slice: {len(rows)} references, {len(rows) / elapsed:,.0f}/s in-process")
+    gold, pred, elapsed = dev_predictions(data, args.model)
+    print(f"dev slice: {len(gold)} references, {len(gold) / elapsed:,.0f}/s in-process")
     token_accuracy(data)
     groups = [("all", gold)]
     if args.by_source:

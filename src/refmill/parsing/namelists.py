@@ -18,7 +18,8 @@ _ORG_WORDS = frozenset(
     project program programme union corporation inc ltd company college academy panel
     investigators centers centres institutes agencies associations societies international""".split()
 )
-_EDITOR_NOISE_RX = re.compile(
+# "(eds.)", "Hrsg.", "(édit.)", "ed. by": the role of the names it follows
+EDITOR_MARK_RX = re.compile(
     r"\(?\b(?:eds?|editors?|editado por|hrsg|hg|dir|coord|comps?|trans|édit|éds?)\b\.?\)?(?:\s*by\b)?|\(\s*\)",
     re.IGNORECASE,
 )
@@ -198,7 +199,7 @@ def split_names(text: str, editors: bool = False) -> tuple[list[Name], bool]:
     text = _GLUED_INITIAL_RX.sub(r"\1. ", text).replace(". -", ".-")
     if editors:
         text = _EDITOR_LEAD_RX.sub("", text)
-        text = _EDITOR_NOISE_RX.sub("", text)
+        text = EDITOR_MARK_RX.sub("", text)
     text = text.strip(" ,;:()[]")
     if not text:
         return [], truncated

@@ -66,12 +66,13 @@ def _forms() -> tuple[tuple[str, re.Pattern], ...]:
         ("initials", re.compile(rf"(?P<family>{_FAMILY1})\s+(?P<given>{_DOTTED}|{_BARE})"
                                 rf"(?P<suffix>\s+(?:Jr|Sr|II|III|IV)\b\.?)?{_LOOSE_NEXT}")),
         ("given", re.compile(rf"(?P<given>{_DOTTED})\s*(?P<family>{_LOW_FAMILY})(?P<suffix>{_SUFFIX})?{_LOOSE_NEXT}")),
-        ("bare", re.compile(rf"(?P<family>{_LOW_FAMILY})(?=\s*[,.:;(]|$)")),  # after "and" only
     )
 
 
-def _form(kind: str) -> re.Pattern:
-    return next(rx for k, rx in _forms() if k == kind)
+@lru_cache(maxsize=1)
+def _bare_family_rx() -> re.Pattern:
+    """A family name alone, read only after "and"; compiled on first use like the forms."""
+    return re.compile(rf"(?P<family>{_LOW_FAMILY})(?=\s*[,.:;(]|$)")
 _SEP_RX = re.compile(r"\s*(?:,\s*(?:and|&|et|und)\s+|;\s*(?:and\s+|&\s*)?|,\s*|\s+(?:and|et|und|y)\s+|\s*&\s*|\s*/\s*)")
 _ET_AL_RX = re.compile(r"\s*,?\s*(?:et\.?\s*al(?:ii|ia)?\b\.?|etal\b\.?|and others\b|&\s*others\b|\.\.\.|…)", re.IGNORECASE)
 # "(eds.)", "(Hg.)", "(édit.)", "(dir.)": the names before it are editors
@@ -156,7 +157,7 @@ def make_name(family: str, given: str = "", suffix: str = "") -> Name:
 
 def family_initials(text: str) -> Name | None:
     """"Kantarjian H.M." / "De Lorgeril M." / "Modis L Jr" -> Name; None if not that form."""
-    m = _form("initials").fullmatch(text.strip().rstrip(","))
+    m = next(rx for kind, rx in _forms() if kind == "initials").fullmatch(text.strip().rstrip(","))
     if not m:
         return None
     return make_name(m.group("family"), format_initials(m.group("given")), m.group("suffix") or "")
@@ -225,8 +226,6 @@ def _name_of(kind: str, m: re.Match) -> Name:
 
 def _match_name(text: str, pos: int, first: bool, after_and: bool, prev: str = "") -> tuple[str, re.Match] | None:
     for kind, rx in _forms():
-        if kind == "bare":
-            break
         m = rx.match(text, pos)
         if not m:
             continue
@@ -256,7 +255,7 @@ def _match_name(text: str, pos: int, first: bool, after_and: bool, prev: str = "
             continue
         return kind, m
     if after_and:
-        m = _form("bare").match(text, pos)
+        m = _bare_family_rx().match(text, pos)
         if m and m.group("family") not in _NOT_GIVEN:
             return "bare", m
     return None

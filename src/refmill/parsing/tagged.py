@@ -11,8 +11,8 @@ from ..model import Date, Name, Record, normalize_doi, normalize_pages
 from .clean import strip_markup, unglue_pages
 from .names import ANONYMOUS
 from .namelists import (
-    EDITED_RX, ET_AL_HINT_RX, LETTERS_RX, PARTICLES, SUFFIX_RX, given_like, initial_word, is_initials, is_org,
-    split_names,
+    EDITED_RX, EDITOR_MARK_RX, ET_AL_HINT_RX, LETTERS_RX, PARTICLES, SUFFIX_RX, given_like, initial_word, is_initials,
+    is_org, split_names,
 )
 from .tagger import Token
 from .values import (
@@ -70,7 +70,7 @@ _LONE_YEAR_RX = re.compile(r"(?<![\w/.-])(1[6-9]\d\d|20\d\d)[a-z]?(?![\w/-])")
 # "JHEP 09 (2013)029", "Science 326 (2009) 1683.": the page after the year in parentheses,
 # read as part of the date
 _DATE_PAGE_RX = re.compile(
-    r"\(?\s*(?<!\d)(?:1[5-9]|20)\d\d[a-z]?\s*\)\s*(?P<page>[A-Za-z]?\d+(?:\s*[-–]\s*[A-Za-z]?\d+)?(?P<open>\s*[-–])?)\s*[.,;]?$"
+    r"\(?\s*(?<!\d)(?:1[5-9]|20)\d\d[a-z]?\s*\)\s*(?P<page>[A-Za-z]?\d+(?:\s*[-–]\s*[A-Za-z]?\d+)?(?:\s*[-–])?)\s*[.,;]?$"
 )
 # "Invisible Cities. Translated by William Weaver.", "Towards X (Doctoral dissertation).": a
 # note on the book that the tagger read as part of its title ends it
@@ -427,9 +427,6 @@ def publisher_after_title(segs: list[Segment]) -> list[Segment]:
     return segs
 
 
-_ROLE_WORDS = frozenset("hrsg hg ed eds dir coord comp trans".split())
-
-
 def _leftover_after_names(text: str) -> int:
     """Where a piece that is no name starts at the end of an author list, or -1: "M. C.
     Miller, Donors," (names written initials first, then a bare word) or "Duck, Steve,
@@ -440,7 +437,7 @@ def _leftover_after_names(text: str) -> int:
         family, given, last = parts
         if (given_like(given) and not is_initials(given) and not is_initials(family) and last[:1].isupper()
                 and not is_initials(last) and not is_org(last) and not SUFFIX_RX.fullmatch(last)
-                and last.rstrip(".").lower() not in _ROLE_WORDS and not (family.isupper() and last.isupper())):
+                and not EDITOR_MARK_RX.fullmatch(last) and not (family.isupper() and last.isupper())):
             return text.rindex(last)
     last = text[text.rfind(", ") + 2:]
     if ", " not in text or " " in last or not last[:1].isupper() or not initial_word(text.split(" ", 1)[0]):
@@ -457,38 +454,41 @@ _TITLE_FIRST_WORD_RX = re.compile(r"(?P<family>(?:(?:van|von|de|der|den|del|da|d
                                    r"[^\W\d_][\w'’]*(?:-[^\W\d_][\w'’]*)?)\s+(?=[^\W\d_])")
 
 
+def _author_before_title(segs: list[Segment]) -> int:
+    """Where the first author segment is when a title follows it and it holds a comma, or -1."""
+    k = next((k for k, seg in enumerate(segs) if seg.label == "author"), -1)
+    if 0 <= k < len(segs) - 1 and segs[k + 1].label == "title" and "," in segs[k].text:
+        return k
+    return -1
+
+
 def family_in_title(segs: list[Segment]) -> list[Segment]:
     """"S.D. McMurray, …, K. | McDougall Diabetes education …": Elsevier's style prints no
     stop between the names and the title, so the last family name can open the title; names
     written initials first that end in initials get it back."""
-    for k in range(len(segs) - 1):
-        if segs[k].label == "author":
-            names, title = segs[k].text.rstrip(), segs[k + 1]
-            last = names.rsplit(", ", 1)[-1].rstrip(",")
-            if (title.label != "title" or ", " not in names or not is_initials(last)
-                    or not initial_word(names.split(" ", 1)[0]) or "," in names.split(" ", 1)[0]):
-                break
-            m = _TITLE_FIRST_WORD_RX.match(title.text)
-            if m and m.group("family")[:1].isupper() and not is_initials(m.group("family")):
-                return segs[:k] + [Segment("author", names + " " + m.group("family"), segs[k].confidence),
-                                   Segment("title", title.text[m.end():], min(title.confidence, 0.5))] + segs[k + 2:]
-            break
+    k = _author_before_title(segs)
+    if k < 0:
+        return segs
+    names, title = segs[k].text.rstrip(), segs[k + 1]
+    first = names.split(" ", 1)[0]
+    if ", " not in names or not is_initials(names.rsplit(", ", 1)[-1].rstrip(",")) or not initial_word(first) or "," in first:
+        return segs
+    m = _TITLE_FIRST_WORD_RX.match(title.text)
+    if m and m.group("family")[:1].isupper() and not is_initials(m.group("family")):
+        return segs[:k] + [Segment("author", names + " " + m.group("family"), segs[k].confidence),
+                           Segment("title", title.text[m.end():], min(title.confidence, 0.5))] + segs[k + 2:]
     return segs
 
 
 def title_start_in_authors(segs: list[Segment]) -> list[Segment]:
     """"K.C. King, Achilles. | Paradigms of the Hero": the first words of a title read as
     one more name go back to the title."""
-    for k in range(len(segs) - 1):
-        if segs[k].label == "author":
-            if segs[k + 1].label != "title" or "," not in segs[k].text:
-                break
-            cut = _leftover_after_names(segs[k].text)
-            if cut > 0:
-                names, rest, title = segs[k].text[:cut], segs[k].text[cut:], segs[k + 1]
-                return segs[:k] + [Segment("author", names, segs[k].confidence),
-                                   Segment("title", rest + " " + title.text, min(title.confidence, 0.5))] + segs[k + 2:]
-            break
+    k = _author_before_title(segs)
+    cut = _leftover_after_names(segs[k].text) if k >= 0 else -1
+    if cut > 0:
+        names, rest, title = segs[k].text[:cut], segs[k].text[cut:], segs[k + 1]
+        return segs[:k] + [Segment("author", names, segs[k].confidence),
+                           Segment("title", rest + " " + title.text, min(title.confidence, 0.5))] + segs[k + 2:]
     return segs
 
 
@@ -896,7 +896,7 @@ def anonymous_work(rec: Record) -> None:
 
 
 # a list number glued to the first name: "26-Vellin J-F, Achim V", "5,6-Ando S,", "17.Møller ,J"
-_GLUED_NUMBER_RX = re.compile(r"^(?P<n>\d{1,3}(?:,\d{1,3})*)[-.](?=[^\W\d_][\w'’-]+(?:\s[A-Z]{1,3}\b|\s?,\s?[A-Z]|\s[A-Z]\.))")
+_GLUED_NUMBER_RX = re.compile(r"^\d{1,3}(?:,\d{1,3})*[-.](?=[^\W\d_][\w'’-]+(?:\s[A-Z]{1,3}\b|\s?,\s?[A-Z]|\s[A-Z]\.))")
 
 
 def tag_reference(text: str) -> Record:
